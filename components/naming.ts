@@ -1,0 +1,44 @@
+/**
+ * Names and addresses shared by the component (which emits the objects) and the membership
+ * provider (which must find the same objects and match etcd members by the same peer URLs).
+ * Pure: no Pulumi or Kubernetes imports, so the serialized provider stays small.
+ */
+
+export const CLIENT_PORT = 2379;
+export const PEER_PORT = 2380;
+export const METRICS_PORT = 2381;
+
+/** Name of the volumeClaimTemplate; PVCs are `<template>-<statefulset>-<ordinal>`. */
+export const DATA_VOLUME = "data";
+/** Where the volume is mounted; etcd's data dir is a subdirectory so a wipe never removes the mount point. */
+export const DATA_MOUNT_PATH = "/var/lib/etcd";
+export const DATA_DIR = `${DATA_MOUNT_PATH}/data`;
+
+export interface ClusterIdentity {
+  /** The cluster name: also the StatefulSet name and the pod name prefix. */
+  name: string;
+  namespace: string;
+  clusterDomain: string;
+}
+
+export const statefulSetName = (c: ClusterIdentity): string => c.name;
+export const podName = (c: ClusterIdentity, ordinal: number): string => `${c.name}-${ordinal}`;
+export const peerServiceName = (c: ClusterIdentity): string => `${c.name}-peer`;
+export const clientServiceName = (c: ClusterIdentity): string => `${c.name}-client`;
+/** ConfigMap owned by the membership provider: the join settings of the member being added. */
+export const joinConfigMapName = (c: ClusterIdentity): string => `${c.name}-join`;
+export const pvcName = (c: ClusterIdentity, ordinal: number): string =>
+  `${DATA_VOLUME}-${podName(c, ordinal)}`;
+
+/** Stable DNS name of one member through the headless peer Service. */
+export const memberHost = (c: ClusterIdentity, ordinal: number): string =>
+  `${podName(c, ordinal)}.${peerServiceName(c)}.${c.namespace}.svc.${c.clusterDomain}`;
+
+export const peerURL = (c: ClusterIdentity, ordinal: number): string =>
+  `http://${memberHost(c, ordinal)}:${PEER_PORT}`;
+
+export const memberClientURL = (c: ClusterIdentity, ordinal: number): string =>
+  `http://${memberHost(c, ordinal)}:${CLIENT_PORT}`;
+
+export const clientEndpoint = (c: ClusterIdentity): string =>
+  `http://${clientServiceName(c)}.${c.namespace}.svc.${c.clusterDomain}:${CLIENT_PORT}`;

