@@ -1,0 +1,36 @@
+import type { VolumePolicy } from "./types";
+
+/** How the provider reaches etcd: see README, "Reaching etcd". */
+export type AccessMode = "port-forward" | "pod-ip" | "endpoints";
+
+/**
+ * Inputs of the membership resource, as the program passes them. Everything the provider needs later
+ * is here and copied to the outputs, because `diff` and `update` receive the previous outputs only.
+ */
+export interface MembershipArgs {
+  /** Cluster name: the StatefulSet name and pod name prefix. Changing it replaces the resource. */
+  clusterName: string;
+  /** Changing it replaces the resource. */
+  namespace: string;
+  clusterDomain: string;
+  size: number;
+  volumePolicy: VolumePolicy;
+  access: AccessMode;
+  /**
+   * With access `endpoints`: one client URL per ordinal, `{ordinal}` and `{name}` are substituted,
+   * e.g. `https://{name}.etcd.example.com:2379`.
+   */
+  endpointTemplate?: string;
+  /** Kubeconfig content; when absent the provider uses KUBECONFIG, ~/.kube/config or in-cluster config. */
+  kubeconfig?: string;
+}
+
+/** What `check` adds, so that `pulumi preview --diff` shows the planned change. */
+export interface PlannedChange {
+  /** Names of the members after the change, e.g. ["etcd-0", "etcd-1", "etcd-2"]. */
+  members: string[];
+  /** One readable line, e.g. "add etcd-1, etcd-2 as learners, then promote". */
+  plan: string;
+}
+
+export type MembershipInputs = MembershipArgs & PlannedChange;
