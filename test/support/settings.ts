@@ -1,0 +1,10 @@
+import {
+  type ClusterSettings,
+  type EtcdClusterArgs,
+  resolveClusterSettings,
+} from "../../components/config/settings";
+
+/** Valid settings for builder tests: three members named `etcd` unless `args` say otherwise. */
+export function settingsFor(args: Partial<EtcdClusterArgs> = {}): ClusterSettings {
+  return resolveClusterSettings("test settings", { size: 3, ...args }, "etcd");
+}
