@@ -30,9 +30,16 @@ export const joinConfigMapName = (c: ClusterIdentity): string => `${c.name}-join
 export const pvcName = (c: ClusterIdentity, ordinal: number): string =>
   `${DATA_VOLUME}-${podName(c, ordinal)}`;
 
+/**
+ * DNS name of a pod through the headless peer Service. The pod spec passes `$(POD_NAME)` so that
+ * each pod advertises exactly the URL the membership provider computes with `memberHost`.
+ */
+export const podHost = (c: ClusterIdentity, pod: string): string =>
+  `${pod}.${peerServiceName(c)}.${c.namespace}.svc.${c.clusterDomain}`;
+
 /** Stable DNS name of one member through the headless peer Service. */
 export const memberHost = (c: ClusterIdentity, ordinal: number): string =>
-  `${podName(c, ordinal)}.${peerServiceName(c)}.${c.namespace}.svc.${c.clusterDomain}`;
+  podHost(c, podName(c, ordinal));
 
 export const peerURL = (c: ClusterIdentity, ordinal: number): string =>
   `http://${memberHost(c, ordinal)}:${PEER_PORT}`;
@@ -42,3 +49,6 @@ export const memberClientURL = (c: ClusterIdentity, ordinal: number): string =>
 
 export const clientEndpoint = (c: ClusterIdentity): string =>
   `http://${clientServiceName(c)}.${c.namespace}.svc.${c.clusterDomain}:${CLIENT_PORT}`;
+
+/** The PodDisruptionBudget shares the cluster name: there is one per cluster. */
+export const disruptionBudgetName = (c: ClusterIdentity): string => c.name;

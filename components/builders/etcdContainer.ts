@@ -1,0 +1,112 @@
+/**
+ * The etcd container. It is configured entirely through `ETCD_*` environment variables, which etcd
+ * reads natively: the official images (3.5+) are distroless, so there is no shell to run a script.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as kx from "@pulumi/kubernetesx";
+import { type ClusterSettings, clusterIdentity } from "../config/settings";
+import {
+  CLIENT_PORT,
+  DATA_DIR,
+  DATA_MOUNT_PATH,
+  DATA_VOLUME,
+  METRICS_PORT,
+  PEER_PORT,
+  joinConfigMapName,
+  podHost,
+} from "../naming";
+
+export const CONTAINER_NAME = "etcd";
+/** Kubernetes expands `$(NAME)` in env values from variables defined earlier in the list. */
+export const POD_NAME_REF = "$(POD_NAME)";
+
+/**
+ * Order matters: `POD_NAME` comes first so the URLs after it can expand it. Each pod thereby
+ * advertises `http://<pod>.<peer service>.<namespace>.svc.<domain>`, exactly the peer URL the
+ * membership provider computes with `naming.peerURL` and matches members by.
+ */
+export function etcdEnvironment(settings: ClusterSettings, clusterToken: string): kx.types.EnvMap {
+  const host = podHost(clusterIdentity(settings), POD_NAME_REF);
+  return {
+    POD_NAME: { fieldRef: { fieldPath: "metadata.name" } },
+    ETCD_NAME: POD_NAME_REF,
+    ETCD_DATA_DIR: DATA_DIR,
+    ETCD_LISTEN_PEER_URLS: `http://0.0.0.0:${PEER_PORT}`,
+    ETCD_LISTEN_CLIENT_URLS: `http://0.0.0.0:${CLIENT_PORT}`,
+    ETCD_LISTEN_METRICS_URLS: `http://0.0.0.0:${METRICS_PORT}`,
+    ETCD_ADVERTISE_CLIENT_URLS: `http://${host}:${CLIENT_PORT}`,
+    ETCD_INITIAL_ADVERTISE_PEER_URLS: `http://${host}:${PEER_PORT}`,
+    ETCD_INITIAL_CLUSTER_TOKEN: clusterToken,
+  };
+}
+
+/**
+ * The join settings (`ETCD_INITIAL_CLUSTER`, `ETCD_INITIAL_CLUSTER_STATE`) come from a ConfigMap
+ * that the membership provider writes, not this component: they are the per-join configuration of
+ * invariant 3 and change with every membership step, which a Pulumi-managed object could not follow
+ * without restarting every pod. A pod reads them only at its start, and ignores them once its data
+ * dir exists. The reference is not optional on purpose: a pod created before the provider has
+ * written its join settings waits for them instead of starting etcd with a wrong cluster.
+ */
+export function joinSettingsSource(
+  settings: ClusterSettings,
+): k8s.types.input.core.v1.EnvFromSource {
+  return { configMapRef: { name: joinConfigMapName(clusterIdentity(settings)) } };
+}
+
+/**
+ * Probes on the metrics listener, none of which needs quorum to let a member start. `/livez` is a
+ * local serializable read; `/readyz` also needs a linearizable read and, from etcd 3.5.19, reports
+ * a learner as not ready, which keeps learners out of the client Service. Both exist from 3.5.11.
+ */
+export function etcdProbes(): Pick<
+  k8s.types.input.core.v1.Container,
+  "startupProbe" | "livenessProbe" | "readinessProbe"
+> {
+  const livez = { path: "/livez", port: "metrics" };
+  return {
+    // Up to 5 minutes to replay a large WAL or receive a snapshot before liveness takes over.
+    startupProbe: {
+      httpGet: livez,
+      periodSeconds: 5,
+      timeoutSeconds: 5,
+      failureThreshold: 60,
+    },
+    // Restarting a member costs a catch-up; only a minute of failures justifies it.
+    livenessProbe: {
+      httpGet: livez,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    },
+    readinessProbe: {
+      httpGet: { path: "/readyz", port: "metrics" },
+      periodSeconds: 5,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    },
+  };
+}
+
+/** etcd writes only below its data dir; nothing else needs to be writable or privileged. */
+export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+};
+
+export function etcdContainer(settings: ClusterSettings, clusterToken: string): kx.types.Container {
+  return {
+    name: CONTAINER_NAME,
+    image: settings.image,
+    imagePullPolicy: "IfNotPresent",
+    env: etcdEnvironment(settings, clusterToken),
+    envFrom: [joinSettingsSource(settings)],
+    ports: { client: CLIENT_PORT, peer: PEER_PORT, metrics: METRICS_PORT },
+    volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH }],
+    ...etcdProbes(),
+    resources: settings.resources,
+    securityContext: CONTAINER_SECURITY_CONTEXT,
+  };
+}

@@ -1,0 +1,13 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { ClusterSettings } from "../config/settings";
+import { commonLabels } from "./labels";
+
+export function namespaceArgs(settings: ClusterSettings): k8s.core.v1.NamespaceArgs {
+  return {
+    metadata: {
+      name: settings.namespace,
+      labels: commonLabels(settings),
+      annotations: { ...settings.annotations },
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { describeStack } from "./stackSuite";
+
+describeStack("dev", {
+  size: 1,
+  namespace: "etcd-dev",
+  antiAffinity: "preferred",
+  storage: { size: "1Gi" },
+  resources: { requests: { cpu: "50m", memory: "128Mi" } },
+  labels: {},
+  annotations: {},
+});

@@ -1,0 +1,11 @@
+import { describeStack } from "./stackSuite";
+
+describeStack("prod", {
+  size: 5,
+  namespace: "etcd-prod",
+  antiAffinity: "required",
+  storage: { size: "20Gi", className: "ssd" },
+  resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } },
+  labels: { environment: "prod", team: "platform" },
+  annotations: { "example.com/owner": "platform-team" },
+});

@@ -1,0 +1,229 @@
+/**
+ * The whole program (index.ts) run under Pulumi mocks with one real stack file, and everything it
+ * registers checked object by object. Each stack's test file calls `describeStack` once, so each
+ * runs in its own process with fresh Pulumi runtime state.
+ */
+import { strict as assert } from "node:assert";
+import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import type { IService } from "kubernetes-models/v1/Service";
+import { initialClusterToken } from "../../components/builders/clusterToken";
+import { ETCD_CLUSTER_TYPE } from "../../components/etcdCluster";
+import { expandEnvironment } from "../support/environment";
+import { validateKubernetesObject } from "../support/kubernetesSchema";
+import {
+  type Registration,
+  find,
+  inputsOf,
+  outputValue,
+  recordRegistrations,
+  settle,
+} from "../support/pulumiMocks";
+import { projectName, stackConfig } from "../support/stackFiles";
+
+export interface StackExpectations {
+  size: number;
+  namespace: string;
+  antiAffinity: "preferred" | "required";
+  storage: { size: string; className?: string };
+  resources: object;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+const SELECTOR = { "app.kubernetes.io/name": "etcd", "app.kubernetes.io/instance": "etcd" };
+const TYPES = {
+  namespace: "kubernetes:core/v1:Namespace",
+  service: "kubernetes:core/v1:Service",
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
+  budget: "kubernetes:policy/v1:PodDisruptionBudget",
+};
+
+interface ProgramRun {
+  registrations: Registration[];
+  outputs: Record<string, unknown>;
+}
+
+async function runProgram(stack: string): Promise<ProgramRun> {
+  const project = projectName();
+  const registrations = await recordRegistrations(project, stack);
+  pulumi.runtime.setAllConfig(stackConfig(stack));
+  const program = (await import("../../index")) as unknown as Record<string, unknown>;
+  const outputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(program))
+    if (pulumi.Output.isInstance(value)) outputs[name] = await outputValue(value);
+  await settle();
+  return { registrations, outputs };
+}
+
+export function describeStack(stack: string, expected: StackExpectations): void {
+  describe(`the program with Pulumi.${stack}.yaml`, () => {
+    let run: ProgramRun;
+    let component: Registration;
+    let statefulSet: IStatefulSet;
+    before(async () => {
+      run = await runProgram(stack);
+      component = find(run.registrations, ETCD_CLUSTER_TYPE, "etcd");
+      statefulSet = inputsOf<IStatefulSet>(run.registrations, TYPES.statefulSet, "etcd");
+    });
+    const service = (name: string) => inputsOf<IService>(run.registrations, TYPES.service, name);
+    const children = () => run.registrations.filter((r) => r !== component);
+
+    it("registers the component and exactly its five objects", () => {
+      assert.deepEqual(
+        run.registrations.map((r) => `${r.type} ${r.name}`).sort(),
+        [
+          `${ETCD_CLUSTER_TYPE} etcd`,
+          `${TYPES.statefulSet} etcd`,
+          `${TYPES.service} etcd-client`,
+          `${TYPES.service} etcd-peer`,
+          `${TYPES.namespace} ${expected.namespace}`,
+          `${TYPES.budget} etcd`,
+        ].sort(),
+      );
+      assert.equal(component.custom, false);
+    });
+
+    it("parents every object to the component", () => {
+      assert.equal(component.parent, "");
+      for (const child of children()) {
+        assert.equal(child.parent, component.urn, `${child.type} ${child.name}`);
+        assert.ok(child.urn.includes(`::${ETCD_CLUSTER_TYPE}$${child.type}::`), child.urn);
+      }
+    });
+
+    it("creates the namespace first and keeps it on destroy", () => {
+      const namespace = find(run.registrations, TYPES.namespace, expected.namespace);
+      assert.equal(namespace.retainOnDelete, true);
+      for (const child of children().filter((r) => r !== namespace))
+        assert.ok(child.dependencies.includes(namespace.urn), `${child.type} ${child.name}`);
+    });
+
+    it("renders every object valid against the Kubernetes schema", () => {
+      for (const child of children()) validateKubernetesObject(child.inputs);
+    });
+
+    it("labels and annotates every object as configured", () => {
+      for (const child of children()) {
+        const metadata = child.inputs.metadata as {
+          labels: Record<string, string>;
+          annotations: Record<string, string>;
+          namespace?: string;
+        };
+        assert.deepEqual(metadata.labels, {
+          ...expected.labels,
+          ...SELECTOR,
+          "app.kubernetes.io/managed-by": "pulumi",
+        });
+        for (const [key, value] of Object.entries(expected.annotations))
+          assert.equal(metadata.annotations[key], value);
+        if (child.type !== TYPES.namespace) assert.equal(metadata.namespace, expected.namespace);
+      }
+    });
+
+    it("exports the endpoint, names, namespace and size", () => {
+      assert.deepEqual(run.outputs, {
+        clientEndpoint: `http://etcd-client.${expected.namespace}.svc.cluster.local:2379`,
+        peerServiceName: "etcd-peer",
+        statefulSetName: "etcd",
+        namespace: expected.namespace,
+        size: expected.size,
+      });
+    });
+
+    it("publishes peers before they are ready and serves clients on 2379", () => {
+      const peer = service("etcd-peer");
+      assert.equal(peer.spec?.clusterIP, "None");
+      assert.equal(peer.spec?.publishNotReadyAddresses, true);
+      assert.deepEqual(peer.spec?.selector, SELECTOR);
+      assert.deepEqual(
+        peer.spec?.ports?.map((p) => [p.name, p.port]),
+        [
+          ["client", 2379],
+          ["peer", 2380],
+        ],
+      );
+      const client = service("etcd-client");
+      assert.equal(client.spec?.type, "ClusterIP");
+      assert.deepEqual(client.spec?.ports, [{ name: "client", port: 2379, targetPort: "client" }]);
+    });
+
+    it("leaves the replica count to the membership provider", () => {
+      assert.ok(statefulSet.spec);
+      assert.ok(!("replicas" in statefulSet.spec));
+      assert.equal(statefulSet.metadata?.annotations?.["pulumi.com/skipAwait"], "true");
+      assert.equal(statefulSet.spec.podManagementPolicy, "Parallel");
+      assert.equal(statefulSet.spec.serviceName, "etcd-peer");
+    });
+
+    it("keeps volumes when the StatefulSet is deleted and deletes a removed member's", () => {
+      assert.deepEqual(statefulSet.spec?.persistentVolumeClaimRetentionPolicy, {
+        whenScaled: "Delete",
+        whenDeleted: "Retain",
+      });
+      const [claim] = statefulSet.spec?.volumeClaimTemplates ?? [];
+      assert.equal(claim.metadata?.name, "data");
+      assert.deepEqual(claim.spec?.resources?.requests, { storage: expected.storage.size });
+      assert.equal(claim.spec?.storageClassName, expected.storage.className);
+    });
+
+    it("configures each member with its own stable URLs in this namespace", () => {
+      const [container] = statefulSet.spec?.template.spec?.containers ?? [];
+      const token = initialClusterToken({
+        project: "etcd-k8s",
+        stack,
+        namespace: expected.namespace,
+        clusterName: "etcd",
+      });
+      for (let ordinal = 0; ordinal < expected.size; ordinal++) {
+        const env = expandEnvironment(container.env ?? [], `etcd-${ordinal}`);
+        const host = `etcd-${ordinal}.etcd-peer.${expected.namespace}.svc.cluster.local`;
+        assert.equal(env.ETCD_NAME, `etcd-${ordinal}`);
+        assert.equal(env.ETCD_INITIAL_ADVERTISE_PEER_URLS, `http://${host}:2380`);
+        assert.equal(env.ETCD_ADVERTISE_CLIENT_URLS, `http://${host}:2379`);
+        assert.equal(env.ETCD_LISTEN_METRICS_URLS, "http://0.0.0.0:2381");
+        assert.equal(env.ETCD_INITIAL_CLUSTER_TOKEN, token);
+      }
+      assert.deepEqual(container.envFrom, [{ configMapRef: { name: "etcd-join" } }]);
+      assert.equal(container.image, "gcr.io/etcd-development/etcd:v3.5.35");
+      assert.deepEqual(container.resources, expected.resources);
+    });
+
+    it("probes /livez and /readyz on the metrics port", () => {
+      const [container] = statefulSet.spec?.template.spec?.containers ?? [];
+      assert.equal(container.startupProbe?.httpGet?.path, "/livez");
+      assert.equal(container.livenessProbe?.httpGet?.path, "/livez");
+      assert.equal(container.readinessProbe?.httpGet?.path, "/readyz");
+      for (const probe of [
+        container.startupProbe,
+        container.livenessProbe,
+        container.readinessProbe,
+      ])
+        assert.equal(probe?.httpGet?.port, "metrics");
+      assert.ok(container.ports?.some((p) => p.name === "metrics" && p.containerPort === 2381));
+    });
+
+    it(`spreads members over nodes (${expected.antiAffinity})`, () => {
+      const antiAffinity = statefulSet.spec?.template.spec?.affinity?.podAntiAffinity;
+      const terms =
+        expected.antiAffinity === "required"
+          ? antiAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+          : antiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.map(
+              (p) => p.podAffinityTerm,
+            );
+      assert.deepEqual(terms, [
+        { labelSelector: { matchLabels: SELECTOR }, topologyKey: "kubernetes.io/hostname" },
+      ]);
+    });
+
+    it("keeps a quorum through voluntary disruptions", () => {
+      const budget = inputsOf<IPodDisruptionBudget>(run.registrations, TYPES.budget, "etcd");
+      assert.equal(budget.spec?.minAvailable, "51%");
+      assert.deepEqual(budget.spec?.selector, { matchLabels: SELECTOR });
+      const percent = Number(String(budget.spec?.minAvailable).replace(/%$/, ""));
+      assert.equal(Math.ceil((percent * expected.size) / 100), Math.floor(expected.size / 2) + 1);
+    });
+  });
+}

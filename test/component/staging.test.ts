@@ -1,0 +1,11 @@
+import { describeStack } from "./stackSuite";
+
+describeStack("staging", {
+  size: 3,
+  namespace: "etcd-staging",
+  antiAffinity: "preferred",
+  storage: { size: "4Gi" },
+  resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+  labels: { environment: "staging" },
+  annotations: {},
+});
