@@ -4,12 +4,20 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import type { IService } from "kubernetes-models/v1/Service";
 import { ValidationError } from "../../components/config/rules";
 import { ETCD_CLUSTER_TYPE, EtcdCluster } from "../../components/etcdCluster";
 import { validateKubernetesObject } from "../support/kubernetesSchema";
 import { find, inputsOf, outputValue, recordRegistrations, settle } from "../support/pulumiMocks";
+
+/** Where a value is still unknown (in a preview, inputs that depend on unresolved outputs). */
+function unknownPaths(value: unknown, at: string): string[] {
+  if (pulumi.isUnknown(value)) return [at];
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).flatMap(([key, item]) => unknownPaths(item, `${at}.${key}`));
+}
 
 describe("EtcdCluster with its own arguments", () => {
   it("uses an existing namespace, names objects after the resource and honours every option", async () => {
@@ -68,5 +76,20 @@ describe("EtcdCluster with its own arguments", () => {
     );
     await settle();
     assert.deepEqual(registrations, []);
+  });
+
+  it("renders every object completely in a preview, so `pulumi preview --diff` shows it", async () => {
+    const registrations = await recordRegistrations("etcd-k8s", "test", true);
+    new EtcdCluster("etcd", { size: 3 });
+    await settle();
+    assert.equal(registrations.length, 6);
+    for (const registration of registrations)
+      assert.deepEqual(unknownPaths(registration.inputs, registration.name), []);
+    const statefulSet = inputsOf<IStatefulSet>(
+      registrations,
+      "kubernetes:apps/v1:StatefulSet",
+      "etcd",
+    );
+    assert.equal(statefulSet.spec?.template.spec?.containers[0].env?.[0].name, "POD_NAME");
   });
 });
