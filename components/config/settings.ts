@@ -95,12 +95,10 @@ export interface ClusterSettings {
   endpointTemplate?: string;
 }
 
-export const DEFAULT_IMAGE = "gcr.io/etcd-development/etcd:v3.5.35";
-
 export const DEFAULTS = {
   namespace: "etcd",
   createNamespace: true,
-  image: DEFAULT_IMAGE,
+  image: "gcr.io/etcd-development/etcd:v3.5.35",
   /** etcd's default backend quota is 2 GiB; leave room for the WAL and snapshots. */
   storageSize: "8Gi",
   resources: { requests: { cpu: "100m", memory: "256Mi" } },
@@ -174,7 +172,7 @@ export function checkClusterArgs(
   return { settings, violations: [] };
 }
 
-/** `checkClusterArgs` for callers that stop at the first refusal: throws every violation at once. */
+/** `checkClusterArgs` that throws instead: one `ValidationError` listing every violation. */
 export function resolveClusterSettings(
   subject: string,
   args: EtcdClusterArgs,
