@@ -40,6 +40,7 @@ ldflags+=" -X $p.buildDate=1970-01-01T00:00:00Z -X $c.gitVersion=$version -X $c.
 # Build next to the cache and move into place at the end, so an interrupted build is never reused.
 mkdir -p .tools/kube
 partial=$(mktemp -d ".tools/kube/.partial-$version.XXXXXX")
+chmod 755 "$partial"
 trap 'rm -rf "$partial"' EXIT
 (cd "$mod" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$OLDPWD/$partial/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
