@@ -1,5 +1,5 @@
 /**
- * The process kubelet: one Node whose pods run as local processes (see README.md in this folder).
+ * The process kubelet: one Node whose pods run as local processes (see test/e2e/README.md).
  * It is also the scheduler for that node (binds unscheduled pods) and the provisioner of the
  * default StorageClass (a directory per claim). Everything is driven by list+watch caches of the
  * API server; every change triggers one reconcile pass over all pods.
