@@ -2,31 +2,16 @@
  * What the reconciler reads from the live system before every step. Plain data, so the plan that
  * consumes it is a pure function and unit tests can build observations by hand.
  */
+import type { EtcdAlarm, EtcdMember, EtcdStatus } from "../etcd/types";
 import type { JoinConfig, MemberSlot, PodState, VolumePolicy } from "./types";
 
-/** One entry of etcd's member list. IDs are lower-case hex, as etcdctl prints them. */
-export interface LiveMember {
-  id: string;
-  /** Empty until the member has started and published its name (etcd's "unstarted"). */
-  name: string;
-  peerURLs: string[];
-  clientURLs: string[];
-  isLearner: boolean;
-}
+export type LiveMember = EtcdMember;
+export type Alarm = EtcdAlarm;
 
-/** The answer of etcd's Maintenance.Status at the client endpoint of one ordinal. */
-export interface StatusAnswer {
+/** The Status answer at the client endpoint of one ordinal. */
+export interface StatusAnswer extends EtcdStatus {
   ordinal: number;
   ok: true;
-  /** The member that answered (hex). */
-  memberId: string;
-  /** The leader as this member sees it (hex), absent when it knows none. */
-  leader?: string;
-  raftIndex: number;
-  raftAppliedIndex: number;
-  isLearner: boolean;
-  dbSize: number;
-  errors: string[];
 }
 
 export interface StatusFailure {
@@ -36,11 +21,6 @@ export interface StatusFailure {
 }
 
 export type StatusReading = StatusAnswer | StatusFailure;
-
-export interface Alarm {
-  memberId: string;
-  alarm: string;
-}
 
 export type ClusterReading =
   | { reachable: true; clusterId: string; members: LiveMember[] }
