@@ -32,6 +32,8 @@ function podLines(o: Observation, slotOf: SlotOf): string {
 }
 
 export function plan(o: Observation, goal: Goal, slotOf: SlotOf): Decision {
+  const earlier = refuseEarlierVolumes(o, goal, slotOf);
+  if (earlier) return earlier;
   if (!o.cluster.reachable) return planBootstrap(o, o.cluster.reason, goal, slotOf);
   const view = viewCluster(o, o.cluster.members, o.cluster.clusterId, slotOf, goal.size);
   return (
@@ -45,24 +47,37 @@ export function plan(o: Observation, goal: Goal, slotOf: SlotOf): Decision {
   );
 }
 
+const bootstrapConfig = (slotOf: SlotOf): JoinConfig => ({
+  state: "new",
+  initialCluster: initialCluster([slotOf(0)]),
+});
+
+/**
+ * On create, before the provider wrote anything: a fresh workload has volumes only for ordinals it
+ * already runs (a StatefulSet's first pod), so any other volume holds an earlier cluster's data.
+ */
+function refuseEarlierVolumes(o: Observation, goal: Goal, slotOf: SlotOf): Decision | undefined {
+  if (!goal.bootstrap) return undefined;
+  const started = o.cluster.reachable
+    ? o.joinConfig !== undefined
+    : sameJoin(o.joinConfig, bootstrapConfig(slotOf));
+  if (started || !o.volumes.some((k) => k >= o.replicas)) return undefined;
+  return refuse(
+    `volumes from an earlier cluster exist: ${names(o.volumes, slotOf)}. ` +
+      "A new cluster never reuses them; delete them (after saving any data you need), then rerun.",
+  );
+}
+
 /** No member answers: found the cluster on member 0 (create only), or refuse. */
 function planBootstrap(o: Observation, reason: string, goal: Goal, slotOf: SlotOf): Decision {
   const first = slotOf(0);
-  const config: JoinConfig = { state: "new", initialCluster: initialCluster([first]) };
+  const config = bootstrapConfig(slotOf);
   if (!goal.bootstrap)
     return refuse(
       `no etcd member answers (${reason}); ${podLines(o, slotOf)}. ` +
         "Nothing was changed: start the members again (their pods and volumes), then rerun.",
     );
   if (!sameJoin(o.joinConfig, config)) {
-    // A fresh workload has created volumes only for ordinals it already runs; any other volume
-    // holds an earlier cluster's data, which a new cluster must never pick up.
-    const earlier = o.volumes.filter((k) => k >= o.replicas);
-    if (earlier.length > 0)
-      return refuse(
-        `volumes from an earlier cluster exist: ${names(o.volumes, slotOf)}. ` +
-          "A new cluster never reuses them; delete them (after saving any data you need), then rerun.",
-      );
     if (o.replicas > 1) return step({ kind: "scale", slot: first, replicas: 1, from: o.replicas });
     return step({ kind: "write-join-config", slot: first, config, purpose: "bootstrap" });
   }

@@ -97,6 +97,25 @@ describe("plan: bootstrap (create only)", () => {
     assert.match(reason, /volumes from an earlier cluster exist: data-etcd-0, data-etcd-2\./);
   });
 
+  it("refuses to create over volumes of an earlier cluster whose member 0 came back", () => {
+    const o = cluster(1, {}, { joinConfig: undefined, volumes: [0, 1, 2] });
+    o.cluster = {
+      reachable: true,
+      clusterId: "c",
+      members: [memberAt(0), memberAt(1, { name: "" }), memberAt(2, { name: "" })],
+    };
+    const reason = refusalOf(plan(o, goal(3, { bootstrap: true }), slotOf));
+    assert.match(
+      reason,
+      /volumes from an earlier cluster exist: data-etcd-0, data-etcd-1, data-etcd-2/,
+    );
+  });
+
+  it("resumes an interrupted create: its own join configuration marks the volumes as its own", () => {
+    const o = cluster(1, { learner: { ordinal: 1, started: true } });
+    assert.equal(stepOf(plan(o, goal(3, { bootstrap: true }), slotOf)).kind, "promote");
+  });
+
   it("refuses on update when no member answers, naming the pods", () => {
     const o = unreachable({
       replicas: 1,
