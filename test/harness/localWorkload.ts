@@ -79,8 +79,12 @@ export class LocalWorkload implements Workload {
   async scale(replicas: number): Promise<void> {
     fs.mkdirSync(this.options.root, { recursive: true });
     fs.writeFileSync(this.file("replicas"), String(replicas));
-    for (const k of this.runningOrdinals().sort((a, b) => b - a))
-      if (k >= replicas) await this.stop(k);
+    for (const k of this.podOrdinals().sort((a, b) => b - a))
+      if (k >= replicas) {
+        await this.stop(k);
+        // The pod is deleted, not restarted: its restart count and log go with it.
+        fs.rmSync(this.podDir(k), { recursive: true, force: true });
+      }
     for (let k = 0; k < replicas; k++) if (this.pid(k) === undefined) this.start(k);
   }
 
@@ -90,13 +94,14 @@ export class LocalWorkload implements Workload {
     return pid !== undefined && isAlive(pid, this.options.etcdBinary) ? pid : undefined;
   }
 
-  private runningOrdinals(): number[] {
+  /** Ordinals that have a pod directory: running, crashed or waiting. */
+  private podOrdinals(): number[] {
     const dir = this.file("pods");
-    if (!fs.existsSync(dir)) return [];
-    return fs
-      .readdirSync(dir)
-      .map(Number)
-      .filter((k) => this.pid(k) !== undefined);
+    return fs.existsSync(dir) ? fs.readdirSync(dir).map(Number) : [];
+  }
+
+  private runningOrdinals(): number[] {
+    return this.podOrdinals().filter((k) => this.pid(k) !== undefined);
   }
 
   private environment(ordinal: number, join: JoinConfig): Record<string, string> {

@@ -62,13 +62,15 @@ export async function writeData(
 
 /**
  * The end state of every scenario: members are exactly etcd-0..size-1 at their slots, all voters,
- * all started and healthy with one leader, pods and volumes exactly those of the members, and every
- * key written earlier readable from every member.
+ * all started and healthy with one leader, pods exactly those of the members, volumes those of the
+ * members (under Retain also removed members' volumes, kept until their ordinal is re-added), and
+ * every key written earlier readable from every member.
  */
 export async function assertConverged(
   c: LocalCluster,
   size: number,
   data: Map<string, string>,
+  policy: VolumePolicy = "Delete",
 ): Promise<void> {
   const admin = new EtcdAdmin();
   try {
@@ -100,11 +102,9 @@ export async function assertConverged(
       "every member's pod runs and is ready (/health 200)",
     );
     assert.equal(await c.workload.replicas(), size);
-    assert.deepEqual(
-      await c.workload.volumes(),
-      ordinals(size),
-      "volumes are exactly the members'",
-    );
+    const volumes = await c.workload.volumes();
+    const kept = policy === "Retain" ? volumes.filter((k) => k >= size) : [];
+    assert.deepEqual(volumes, [...ordinals(size), ...kept], "volumes are exactly the members'");
     for (const k of ordinals(size)) {
       const client = dataClient([clientURL(c, k)]);
       try {
