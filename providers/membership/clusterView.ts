@@ -96,7 +96,8 @@ export function isStarted(m: SlotMember): boolean {
 /** Why a voter is not healthy, or undefined when it is. */
 export function voterProblem(m: SlotMember): string | undefined {
   if (m.member.name === "") return "has not started (etcd lists it without a name)";
-  if (!m.status) return "its client endpoint was not asked (no pod at this ordinal)";
+  if (!m.status)
+    return "its client endpoint was not asked (its ordinal is not below the replica count)";
   if (!m.status.ok) return `does not answer: ${m.status.error}`;
   if (m.status.memberId !== m.member.id)
     return `its endpoint answers as member ${m.status.memberId}, not ${m.member.id}`;

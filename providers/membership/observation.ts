@@ -29,7 +29,7 @@ export type ClusterReading =
 
 export interface Observation {
   cluster: ClusterReading;
-  /** One reading per ordinal that was asked (those with a pod or below the replica count). */
+  /** One reading per ordinal below the replica count. */
   statuses: StatusReading[];
   alarms: Alarm[];
   replicas: number;

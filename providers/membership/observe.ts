@@ -73,8 +73,7 @@ async function readCluster(
   for (const ordinal of askOrder(statuses)) {
     try {
       const url = await endpoints.url(ordinal);
-      const list = await admin.memberList(url);
-      const alarms = await admin.alarms(url);
+      const [list, alarms] = await Promise.all([admin.memberList(url), admin.alarms(url)]);
       return { cluster: { reachable: true, ...list }, alarms };
     } catch (error) {
       failures.push(`ordinal ${ordinal}: ${errorText(error)}`);
@@ -89,15 +88,15 @@ export async function observe(
   endpoints: Endpoints,
   admin: EtcdAdmin,
 ): Promise<Observation> {
-  const [replicas, pods, volumes, joinConfig] = await Promise.all([
-    workload.replicas(),
+  // Members sit below the replica count (pods above it are on their way out), so their Status is
+  // asked at once, alongside the slower workload reads.
+  const replicas = await workload.replicas();
+  const [pods, volumes, joinConfig, statuses] = await Promise.all([
     workload.pods(),
     workload.volumes(),
     workload.readJoinConfig(),
+    Promise.all([...Array(replicas).keys()].map((k) => readStatus(k, endpoints, admin))),
   ]);
-  const running = pods.filter((p) => p.phase !== "waiting").map((p) => p.ordinal);
-  const ordinals = [...new Set([...Array(replicas).keys(), ...running])].sort((a, b) => a - b);
-  const statuses = await Promise.all(ordinals.map((k) => readStatus(k, endpoints, admin)));
   const { cluster, alarms } = await readCluster(statuses, endpoints, admin);
   return { cluster, statuses, alarms, replicas, pods, volumes, joinConfig };
 }

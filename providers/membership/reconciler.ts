@@ -58,11 +58,10 @@ export class MembershipRefusal extends Error {
   }
 }
 
-const pollBudget = (budgetMs: number): Budget => ({
-  budgetMs,
-  initialDelayMs: 20,
-  maxDelayMs: 500,
-});
+/** Waits re-observe after 20 ms, then ever longer pauses up to 250 ms. */
+export const WAIT_POLL = { initialDelayMs: 20, maxDelayMs: 250 };
+
+const pollBudget = (budgetMs: number): Budget => ({ budgetMs, ...WAIT_POLL });
 
 interface Seen {
   observation: Observation;
