@@ -1,0 +1,184 @@
+/**
+ * The etcd calls the membership reconciler needs, over the etcd3 client. One client per endpoint
+ * (etcd3 spreads calls over its hosts at random, and Status must reach one given member), a
+ * deadline on every call, no retries inside the client (membership calls are not idempotent), and
+ * retries here only for documented transient refusals, each followed by a check of the live member
+ * list so a call that did take effect is never sent twice.
+ */
+import * as cockatiel from "cockatiel";
+import * as etcd3 from "etcd3";
+import { classifyFailure, errorText } from "./errors";
+import { decimalId, hexId } from "./ids";
+import { type Budget, retryWithin } from "../backoff";
+import type { EtcdAlarm, EtcdMember, EtcdMemberList, EtcdStatus } from "./types";
+
+export interface AdminOptions {
+  /** Deadline of every unary call. */
+  callTimeoutMs: number;
+  /** Total time a membership call may spend retrying transient refusals. */
+  retry: Budget;
+}
+
+export const DEFAULT_ADMIN_OPTIONS: AdminOptions = {
+  callTimeoutMs: 5_000,
+  // etcd refuses adds and removes for ~5 s after a peer connects: the budget must outlast that.
+  retry: { budgetMs: 30_000, initialDelayMs: 20, maxDelayMs: 250 },
+};
+
+/** etcd3 bundles cockatiel 3; the one method it calls on a policy, execute(fn), is the same in 4. */
+type ClientPolicy = NonNullable<NonNullable<etcd3.IOptions["faultHandling"]>["global"]>;
+
+function toMember(m: etcd3.IMember): EtcdMember {
+  return {
+    id: hexId(m.ID),
+    name: m.name,
+    peerURLs: m.peerURLs,
+    clientURLs: m.clientURLs,
+    isLearner: m.isLearner === true,
+  };
+}
+
+export class EtcdAdmin {
+  private readonly clients = new Map<string, etcd3.Etcd3>();
+
+  constructor(private readonly options: AdminOptions = DEFAULT_ADMIN_OPTIONS) {}
+
+  private client(url: string): etcd3.Etcd3 {
+    const known = this.clients.get(url);
+    if (known) return known;
+    const timeout = this.options.callTimeoutMs;
+    const noRetry = cockatiel.noop as unknown as ClientPolicy;
+    const created = new etcd3.Etcd3({
+      hosts: url,
+      faultHandling: { host: () => noRetry, global: noRetry },
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+    });
+    this.clients.set(url, created);
+    return created;
+  }
+
+  /** Drops the client of an endpoint that went away (a closed port-forward, a stopped member). */
+  forget(url: string): void {
+    this.clients.get(url)?.close();
+    this.clients.delete(url);
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+
+  async memberList(url: string): Promise<EtcdMemberList> {
+    const r = await this.client(url).cluster.memberList({});
+    return { clusterId: hexId(r.header.cluster_id), members: r.members.map(toMember) };
+  }
+
+  async status(url: string): Promise<EtcdStatus> {
+    const s = await this.client(url).maintenance.status();
+    return {
+      memberId: hexId(s.header.member_id),
+      leader: s.leader === "0" ? undefined : hexId(s.leader),
+      raftIndex: Number(s.raftIndex),
+      raftAppliedIndex: Number(s.raftAppliedIndex),
+      isLearner: s.isLearner === true,
+      dbSize: Number(s.dbSize),
+      errors: s.errors ?? [],
+    };
+  }
+
+  async alarms(url: string): Promise<EtcdAlarm[]> {
+    const r = await this.client(url).maintenance.alarm({
+      action: "Get",
+      memberID: 0,
+      alarm: "None",
+    });
+    return r.alarms.map((a) => ({ memberId: hexId(a.memberID), alarm: String(a.alarm) }));
+  }
+
+  /** Adds a learner with this peer URL, or returns the one a lost earlier attempt added. */
+  addLearner(url: string, peerURL: string): Promise<EtcdMember> {
+    return this.change(
+      `add learner ${peerURL}`,
+      async () => (await this.memberList(url)).members.find((m) => m.peerURLs.includes(peerURL)),
+      async () => {
+        const r = await this.client(url).cluster.memberAdd({
+          peerURLs: [peerURL],
+          isLearner: true,
+        });
+        return toMember(r.member);
+      },
+    );
+  }
+
+  promote(url: string, id: string): Promise<true> {
+    return this.change<true>(
+      `promote member ${id}`,
+      async () => {
+        const m = (await this.memberList(url)).members.find((x) => x.id === id);
+        if (!m) throw new Error(`member ${id} is no longer in the member list`);
+        return m.isLearner ? undefined : true;
+      },
+      async () => {
+        await this.client(url).cluster.memberPromote({ ID: decimalId(id) });
+        return true;
+      },
+    );
+  }
+
+  remove(url: string, id: string): Promise<true> {
+    return this.change<true>(
+      `remove member ${id}`,
+      async () =>
+        (await this.memberList(url)).members.some((m) => m.id === id) ? undefined : true,
+      async () => {
+        await this.client(url).cluster.memberRemove({ ID: decimalId(id) });
+        return true;
+      },
+    );
+  }
+
+  /** Must be sent to the current leader's endpoint (etcd answers "not leader" otherwise). */
+  moveLeader(leaderUrl: string, targetId: string): Promise<true> {
+    return this.change<true>(
+      `move leadership to ${targetId}`,
+      async () => ((await this.status(leaderUrl)).leader === targetId ? true : undefined),
+      async () => {
+        await this.client(leaderUrl).maintenance.moveLeader({ targetID: decimalId(targetId) });
+        return true;
+      },
+    );
+  }
+
+  /**
+   * Runs a non-idempotent call: retries transient refusals and unknown outcomes within the budget,
+   * but before every retry, and after a final failure, checks whether the change already took
+   * effect (matched by peer URL or ID in the live member list).
+   */
+  private async change<T>(
+    what: string,
+    applied: () => Promise<T | undefined>,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
+    let attempts = 0;
+    try {
+      return await retryWithin(
+        this.options.retry,
+        (e) => classifyFailure(e) !== "final",
+        async () => {
+          attempts++;
+          if (attempts > 1) {
+            const done = await applied();
+            if (done !== undefined) return done;
+          }
+          return attempt();
+        },
+      );
+    } catch (error) {
+      const done = await applied().catch(() => undefined);
+      if (done !== undefined) return done;
+      throw new Error(`etcd: ${what} failed after ${attempts} attempt(s): ${errorText(error)}`, {
+        cause: error,
+      });
+    }
+  }
+}

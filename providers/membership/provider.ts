@@ -1,0 +1,119 @@
+/**
+ * The membership dynamic provider. Thin methods: parse inputs, run the reconciler, shape outputs.
+ * Serialized by Pulumi with everything it captures, so it captures only the workload factory and
+ * plain options; npm modules are reached through module namespaces inside the methods it calls.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { checkSize } from "../../components/config/rules";
+import type { MembershipArgs, MembershipInputs } from "./inputs";
+import {
+  type MembershipOutputs,
+  REPLACE_KEYS,
+  UPDATE_KEYS,
+  argsOf,
+  inputsOf,
+  outputsOf,
+  resourceId,
+} from "./outputs";
+import { plannedChange } from "./plannedChange";
+import { PROGRESS_PREFIX, type ReconcileOptions, inspect, reconcile } from "./reconciler";
+import type { Workload } from "./types";
+import { UNKNOWN, isUnknown, validateInputs } from "./validate";
+
+export type WorkloadFactory = (args: MembershipArgs) => Workload;
+
+const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+async function withWorkload<T>(
+  makeWorkload: WorkloadFactory,
+  args: MembershipArgs,
+  use: (w: Workload) => Promise<T>,
+): Promise<T> {
+  const workload = makeWorkload(args);
+  try {
+    return await use(workload);
+  } finally {
+    await workload.close();
+  }
+}
+
+export function createMembershipProvider(
+  makeWorkload: WorkloadFactory,
+  options: Partial<ReconcileOptions> = {},
+): pulumi.dynamic.ResourceProvider {
+  /** Runs the reconciler to the inputs' size and returns the outputs. */
+  const converge = async (inputs: MembershipInputs, bootstrap: boolean) => {
+    const args = argsOf(inputs as unknown as Record<string, unknown>);
+    const goal = { size: args.size, volumePolicy: args.volumePolicy, bootstrap };
+    const result = await withWorkload(makeWorkload, args, (w) => reconcile(w, goal, options));
+    return outputsOf(inputsOf(inputs as unknown as Record<string, unknown>), result.summary);
+  };
+
+  return {
+    async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+      const failures = validateInputs(news).map((v) => ({ property: v.key, reason: v.message }));
+      if (failures.length > 0) return { inputs: news, failures };
+      if (isUnknown(news.size) || isUnknown(news.clusterName) || isUnknown(news.volumePolicy))
+        return { inputs: { ...news, members: UNKNOWN, plan: UNKNOWN } };
+      // Another name or namespace is another cluster (a replacement): planned from nothing.
+      const sameCluster = REPLACE_KEYS.every((k) => olds[k] === news[k]);
+      const oldSize =
+        sameCluster && checkSize("size", olds.size) === undefined
+          ? (olds.size as number)
+          : undefined;
+      const args = argsOf(news);
+      return { inputs: { ...news, ...plannedChange(oldSize, args.size, args) } };
+    },
+
+    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+      const replaces = REPLACE_KEYS.filter((k) => !sameValue(olds[k], news[k]));
+      const updates = UPDATE_KEYS.filter((k) => !sameValue(olds[k], news[k]));
+      return {
+        changes: replaces.length + updates.length > 0,
+        replaces: [...replaces],
+        deleteBeforeReplace: false,
+      };
+    },
+
+    async create(inputs: MembershipInputs) {
+      const outs = await converge(inputs, true);
+      return { id: resourceId(inputs), outs };
+    },
+
+    async update(_id: string, _olds: MembershipOutputs, news: MembershipInputs) {
+      return { outs: await converge(news, false) };
+    },
+
+    /** The live cluster: size and members as etcd reports them, so a refresh shows drift. */
+    async read(id: string, props?: MembershipOutputs) {
+      if (!props?.clusterName)
+        throw new Error(
+          `${PROGRESS_PREFIX} cannot read ${id}: import is not supported; create the resource from the program`,
+        );
+      const args = argsOf(props as unknown as Record<string, unknown>);
+      const summary = await withWorkload(makeWorkload, args, (w) => inspect(w, options));
+      const live: MembershipInputs = {
+        ...inputsOf(props as unknown as Record<string, unknown>),
+        size: summary.liveSize,
+        members: summary.memberStatus.map((m) => m.name),
+      };
+      return { id, props: outputsOf(live, summary), inputs: live };
+    },
+
+    /**
+     * Removes only what the provider owns, the join configuration. etcd members and volumes are
+     * left to the StatefulSet and its PVC retention policy, which the same destroy deletes or keeps.
+     */
+    async delete(_id: string, props: MembershipOutputs) {
+      const args = argsOf(props as unknown as Record<string, unknown>);
+      await withWorkload(makeWorkload, args, async (w) => {
+        await w.removeJoinConfig();
+        const log = options.log ?? ((line: string) => console.log(line));
+        log(
+          `${PROGRESS_PREFIX} ${w.describe()}: removed the join configuration; etcd members and ` +
+            "volumes are left to the StatefulSet and its volume retention policy",
+        );
+      });
+    },
+  };
+}

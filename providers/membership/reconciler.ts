@@ -1,0 +1,153 @@
+/**
+ * The membership loop: observe, plan one step, report it, carry it out, and again, until the plan
+ * says done or refuses. Nothing is remembered between steps, so a run that was interrupted at any
+ * point is resumed by running again (DESIGN.md invariant 1).
+ */
+import { type Budget, pollUntil } from "../backoff";
+import { type AdminOptions, DEFAULT_ADMIN_OPTIONS, EtcdAdmin } from "../etcd/admin";
+import { errorText } from "../etcd/errors";
+import { execute } from "./execute";
+import type { Goal, Observation, SlotOf } from "./observation";
+import { Endpoints, leaderOrdinal, observe } from "./observe";
+import { plan } from "./plan";
+import { predictSteps } from "./simulate";
+import { type Decision, type Step, describeStep, sameStep } from "./steps";
+import { type ClusterSummary, describeObservation, summarize } from "./summary";
+import type { Workload } from "./types";
+
+export const PROGRESS_PREFIX = "[etcd membership]";
+
+export interface ReconcileOptions {
+  /** Where progress lines go; the dynamic provider's console reaches the engine's diagnostics. */
+  log: (line: string) => void;
+  /** Called before each step is carried out; tests stop the provider here. */
+  onStepBoundary?: (step: Step) => void | Promise<void>;
+  /** How long one wait (a pod gone, a learner caught up) may take. */
+  waitBudgetMs: number;
+  /**
+   * How long a refusal may take to clear by itself before it is reported: right after our own
+   * change (a leader handing over, say) the cluster can look unsettled for a moment.
+   */
+  settleBudgetMs: number;
+  admin: AdminOptions;
+}
+
+export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
+  log: (line) => console.log(line),
+  waitBudgetMs: 300_000,
+  settleBudgetMs: 3_000,
+  admin: DEFAULT_ADMIN_OPTIONS,
+};
+
+export interface StepRecord {
+  description: string;
+  kind: Step["kind"];
+  ms: number;
+}
+
+export interface ReconcileResult {
+  summary: ClusterSummary;
+  steps: StepRecord[];
+}
+
+/** Refused before changing anything further: the message names the members concerned. */
+export class MembershipRefusal extends Error {
+  constructor(subject: string, reason: string) {
+    super(`${PROGRESS_PREFIX} ${subject}: refused: ${reason}`);
+    this.name = "MembershipRefusal";
+  }
+}
+
+/** Waits re-observe after 20 ms, then ever longer pauses up to 250 ms. */
+export const WAIT_POLL = { initialDelayMs: 20, maxDelayMs: 250 };
+
+const pollBudget = (budgetMs: number): Budget => ({ budgetMs, ...WAIT_POLL });
+
+interface Seen {
+  observation: Observation;
+  decision: Decision;
+}
+
+export async function reconcile(
+  workload: Workload,
+  goal: Goal,
+  overrides: Partial<ReconcileOptions> = {},
+): Promise<ReconcileResult> {
+  const options = { ...DEFAULT_RECONCILE_OPTIONS, ...overrides };
+  const admin = new EtcdAdmin(options.admin);
+  const endpoints = new Endpoints(workload, admin);
+  const slotOf: SlotOf = (k) => workload.slot(k);
+  const look = async (): Promise<Seen> => {
+    const observation = await observe(workload, endpoints, admin);
+    return { observation, decision: plan(observation, goal, slotOf) };
+  };
+  /** Polls until the decision differs from `unwanted`, or the budget is spent (then the last look). */
+  const until = async (budgetMs: number, unwanted: (d: Decision) => boolean, first: Seen) => {
+    let last = first;
+    const changed = await pollUntil(pollBudget(budgetMs), async () => {
+      last = await look();
+      return unwanted(last.decision) ? undefined : last;
+    });
+    return { changed, last };
+  };
+  const records: StepRecord[] = [];
+  try {
+    let seen = await look();
+    const from = seen.observation.cluster.reachable
+      ? seen.observation.cluster.members.filter((m) => !m.isLearner).length
+      : 0;
+    for (;;) {
+      if (seen.decision.kind === "refuse")
+        seen = (await until(options.settleBudgetMs, (d) => d.kind === "refuse", seen)).last;
+      const { observation, decision } = seen;
+      if (decision.kind === "done")
+        return { summary: summarize(observation, slotOf), steps: records };
+      if (decision.kind === "refuse")
+        throw new MembershipRefusal(workload.describe(), decision.reason);
+      const step = decision.step;
+      const total = records.length + predictSteps(observation, goal, slotOf).length;
+      const position = `step ${records.length + 1}/${total} of ${from}→${goal.size}`;
+      options.log(`${PROGRESS_PREFIX} ${describeStep(step)} (${position})`);
+      await options.onStepBoundary?.(step);
+      const started = Date.now();
+      if (step.kind === "wait") {
+        const isSame = (d: Decision) => d.kind === "step" && sameStep(d.step, step);
+        const { changed, last } = await until(options.waitBudgetMs, isSame, seen);
+        if (!changed)
+          throw new Error(
+            `${PROGRESS_PREFIX} ${workload.describe()}: gave up after ${options.waitBudgetMs / 1000} s: ` +
+              `${describeStep(step)}; last observed: ${describeObservation(last.observation, slotOf)}`,
+          );
+        seen = changed;
+      } else {
+        const context = { workload, admin, endpoints, leader: leaderOrdinal(observation) };
+        await execute(step, context).catch((error: unknown) => {
+          throw new Error(`${PROGRESS_PREFIX} ${describeStep(step)} failed: ${errorText(error)}`, {
+            cause: error,
+          });
+        });
+        seen = await look();
+      }
+      records.push({ description: describeStep(step), kind: step.kind, ms: Date.now() - started });
+    }
+  } finally {
+    await endpoints.closeAll();
+    admin.close();
+  }
+}
+
+/** The live cluster as `read` reports it, without changing anything. */
+export async function inspect(
+  workload: Workload,
+  overrides: Partial<ReconcileOptions> = {},
+): Promise<ClusterSummary> {
+  const options = { ...DEFAULT_RECONCILE_OPTIONS, ...overrides };
+  const admin = new EtcdAdmin(options.admin);
+  const endpoints = new Endpoints(workload, admin);
+  try {
+    return summarize(await observe(workload, endpoints, admin), (k) => workload.slot(k));
+  } finally {
+    await endpoints.closeAll();
+    admin.close();
+  }
+}

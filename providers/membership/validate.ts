@@ -1,0 +1,68 @@
+/**
+ * `check`'s validation: the shared rules (same messages as the stack config), skipping values the
+ * engine does not know yet in preview.
+ */
+import {
+  ACCESS_MODES,
+  MAX_CLUSTER_NAME_LENGTH,
+  VOLUME_POLICIES,
+  type Violation,
+  checkDnsLabel,
+  checkDnsSubdomain,
+  checkOneOf,
+  checkSize,
+  violation,
+} from "../../components/config/rules";
+
+/** What an input the engine cannot know yet (preview) looks like to a dynamic provider. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const isUnknown = (value: unknown): boolean => value === UNKNOWN;
+
+const ENDPOINT_TEMPLATE = /^https?:\/\/[^\s]*\{(ordinal|name)\}[^\s]*$/;
+
+function checkEndpointTemplate(news: Record<string, unknown>): Violation | undefined {
+  const value = news.endpointTemplate;
+  if (news.access === "endpoints" && value === undefined)
+    return violation(
+      "endpointTemplate",
+      value,
+      'must be set when access is "endpoints": one client URL per member with {ordinal} or {name}, e.g. "https://{name}.etcd.example.com:2379"',
+    );
+  if (value !== undefined && (typeof value !== "string" || !ENDPOINT_TEMPLATE.test(value)))
+    return violation(
+      "endpointTemplate",
+      value,
+      'must be an http:// or https:// URL containing {ordinal} or {name}, e.g. "https://{name}.etcd.example.com:2379"',
+    );
+  return undefined;
+}
+
+function checkKubeconfig(value: unknown): Violation | undefined {
+  if (value !== undefined && (typeof value !== "string" || value.trim() === ""))
+    return violation(
+      "kubeconfig",
+      "(redacted)",
+      "must be the text of a kubeconfig file, or left out",
+    );
+  return undefined;
+}
+
+export function validateInputs(news: Record<string, unknown>): Violation[] {
+  const known = (key: string, rule: () => Violation | undefined) =>
+    isUnknown(news[key]) ? undefined : rule();
+  return [
+    known("clusterName", () =>
+      checkDnsLabel("clusterName", news.clusterName, MAX_CLUSTER_NAME_LENGTH),
+    ),
+    known("namespace", () => checkDnsLabel("namespace", news.namespace)),
+    known("clusterDomain", () => checkDnsSubdomain("clusterDomain", news.clusterDomain)),
+    known("size", () => checkSize("size", news.size)),
+    known("volumePolicy", () => checkOneOf("volumePolicy", news.volumePolicy, VOLUME_POLICIES)),
+    known("access", () => checkOneOf("access", news.access, ACCESS_MODES)),
+    isUnknown(news.access)
+      ? undefined
+      : known("endpointTemplate", () => checkEndpointTemplate(news)),
+    known("kubeconfig", () => checkKubeconfig(news.kubeconfig)),
+  ].filter((v): v is Violation => v !== undefined);
+}

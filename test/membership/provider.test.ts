@@ -1,0 +1,198 @@
+/** check and diff of the membership provider: validation with exact messages, planned change, no I/O. */
+import * as assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { MembershipArgs } from "../../providers/membership/inputs";
+import { createMembershipProvider } from "../../providers/membership/provider";
+import { UNKNOWN } from "../../providers/membership/validate";
+
+const workloadsMade: MembershipArgs[] = [];
+/** check and diff must not reach any workload: every call to the factory is recorded and fails. */
+const provider = createMembershipProvider((args) => {
+  workloadsMade.push(args);
+  throw new Error("check and diff must not touch the workload");
+});
+const check = provider.check!.bind(provider);
+const diff = provider.diff!.bind(provider);
+
+const valid = {
+  clusterName: "etcd",
+  namespace: "db",
+  clusterDomain: "cluster.local",
+  size: 3,
+  volumePolicy: "Delete",
+  access: "pod-ip",
+};
+
+const SIZE_RULE =
+  "must be a whole number from 1 to 9 (odd sizes tolerate the most failures per member)";
+const LABEL_RULE = (max: number) =>
+  `must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most ${max} characters`;
+const TEMPLATE_EXAMPLE = 'e.g. "https://{name}.etcd.example.com:2379"';
+
+const badInputs: Array<[string, Record<string, unknown>, string, string]> = [
+  ["size 0", { size: 0 }, "size", `size: 0 is not allowed; ${SIZE_RULE}`],
+  ["negative size", { size: -1 }, "size", `size: -1 is not allowed; ${SIZE_RULE}`],
+  ["fractional size", { size: 1.5 }, "size", `size: 1.5 is not allowed; ${SIZE_RULE}`],
+  ["size as a string", { size: "3" }, "size", `size: "3" is not allowed; ${SIZE_RULE}`],
+  ["size 10", { size: 10 }, "size", `size: 10 is not allowed; ${SIZE_RULE}`],
+  ["size NaN", { size: NaN }, "size", `size: NaN is not allowed; ${SIZE_RULE}`],
+  ["size null", { size: null }, "size", `size: null is not allowed; ${SIZE_RULE}`],
+  ["missing size", { size: undefined }, "size", `size: (missing) is not allowed; ${SIZE_RULE}`],
+  [
+    "unknown volume policy",
+    { volumePolicy: "Recycle" },
+    "volumePolicy",
+    'volumePolicy: "Recycle" is not allowed; must be one of "Delete", "Retain"',
+  ],
+  [
+    "invalid cluster name",
+    { clusterName: "Etcd_1" },
+    "clusterName",
+    `clusterName: "Etcd_1" is not allowed; ${LABEL_RULE(52)}`,
+  ],
+  [
+    "cluster name over 52 characters",
+    { clusterName: "e".repeat(53) },
+    "clusterName",
+    `clusterName: "${"e".repeat(53)}" is not allowed; ${LABEL_RULE(52)}`,
+  ],
+  [
+    "invalid namespace",
+    { namespace: "-db" },
+    "namespace",
+    `namespace: "-db" is not allowed; ${LABEL_RULE(63)}`,
+  ],
+  [
+    "invalid cluster domain",
+    { clusterDomain: "Cluster..local" },
+    "clusterDomain",
+    `clusterDomain: "Cluster..local" is not allowed; must be a DNS-1123 subdomain: dot-separated lowercase labels of letters, digits and '-', at most 253 characters`,
+  ],
+  [
+    "bad access mode",
+    { access: "nodeport" },
+    "access",
+    'access: "nodeport" is not allowed; must be one of "port-forward", "pod-ip", "endpoints"',
+  ],
+  [
+    "endpoints without a template",
+    { access: "endpoints" },
+    "endpointTemplate",
+    `endpointTemplate: (missing) is not allowed; must be set when access is "endpoints": one client URL per member with {ordinal} or {name}, ${TEMPLATE_EXAMPLE}`,
+  ],
+  [
+    "template without a placeholder",
+    { access: "endpoints", endpointTemplate: "https://etcd.example.com:2379" },
+    "endpointTemplate",
+    `endpointTemplate: "https://etcd.example.com:2379" is not allowed; must be an http:// or https:// URL containing {ordinal} or {name}, ${TEMPLATE_EXAMPLE}`,
+  ],
+  [
+    "empty kubeconfig",
+    { kubeconfig: " " },
+    "kubeconfig",
+    'kubeconfig: "(redacted)" is not allowed; must be the text of a kubeconfig file, or left out',
+  ],
+];
+
+describe("provider check: bad inputs are refused with the shared rules' exact messages", () => {
+  for (const [label, change, property, reason] of badInputs)
+    it(`refuses ${label}`, async () => {
+      const news = { ...valid, ...change };
+      const result = await check({}, news);
+      assert.deepEqual(result.failures, [{ property, reason }]);
+      assert.deepEqual(result.inputs, news, "inputs come back unchanged, with no plan");
+    });
+
+  it("reports every bad value at once", async () => {
+    const result = await check({}, { ...valid, size: 0, volumePolicy: "x", namespace: "" });
+    assert.deepEqual(
+      result.failures?.map((f) => f.property),
+      ["namespace", "size", "volumePolicy"],
+    );
+  });
+});
+
+describe("provider check: the planned change as inputs", () => {
+  it("plans a create from nothing", async () => {
+    const { inputs, failures } = await check({}, valid);
+    assert.equal(failures, undefined);
+    assert.deepEqual(inputs, {
+      ...valid,
+      members: ["etcd-0", "etcd-1", "etcd-2"],
+      plan: "bootstrap etcd-0, then add etcd-1, etcd-2 as learners one at a time, promoting each",
+    });
+  });
+
+  it("plans a change against the old size", async () => {
+    const olds = { ...valid, members: ["etcd-0", "etcd-1", "etcd-2"], plan: "old" };
+    assert.equal(
+      (await check(olds, { ...valid, size: 5 })).inputs.plan,
+      "add etcd-3, etcd-4 as learners one at a time, promoting each",
+    );
+    assert.equal(
+      (await check(olds, { ...valid, size: 1, volumePolicy: "Retain" })).inputs.plan,
+      "remove etcd-2, then etcd-1 (leader moved first if needed) and keep their volumes until re-added",
+    );
+    assert.equal((await check(olds, valid)).inputs.plan, "no membership change");
+  });
+
+  it("plans a replacement (another cluster name) from nothing", async () => {
+    const { inputs } = await check(valid, { ...valid, clusterName: "other" });
+    assert.deepEqual(inputs.members, ["other-0", "other-1", "other-2"]);
+    assert.match(inputs.plan, /^bootstrap other-0/);
+  });
+
+  it("leaves the plan unknown while the size is unknown in preview", async () => {
+    const { inputs, failures } = await check(valid, { ...valid, size: UNKNOWN });
+    assert.equal(failures, undefined);
+    assert.equal(inputs.members, UNKNOWN);
+    assert.equal(inputs.plan, UNKNOWN);
+  });
+});
+
+describe("provider diff", () => {
+  const olds = {
+    ...valid,
+    members: ["etcd-0", "etcd-1", "etcd-2"],
+    plan: "x",
+    __provider: "serialized-1",
+    clusterId: "c",
+    leader: "etcd-0",
+    memberStatus: [],
+    liveSize: 3,
+  };
+
+  it("changes when size or anything the provider acts on changes", async () => {
+    for (const change of [
+      { size: 5 },
+      { volumePolicy: "Retain" },
+      { access: "port-forward" },
+      { access: "endpoints", endpointTemplate: "http://{name}:2379" },
+      { kubeconfig: "apiVersion: v1" },
+      { clusterDomain: "k8s.local" },
+    ])
+      assert.deepEqual(await diff("db/etcd", olds, { ...valid, ...change }), {
+        changes: true,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+  });
+
+  it("ignores the plan text, planned members and the serialized provider", async () => {
+    const news = { ...valid, members: ["a"], plan: "y", __provider: "serialized-2" };
+    assert.equal((await diff("db/etcd", olds, news)).changes, false);
+  });
+
+  it("replaces when the cluster identity changes", async () => {
+    assert.deepEqual((await diff("db/etcd", olds, { ...valid, clusterName: "x" })).replaces, [
+      "clusterName",
+    ]);
+    assert.deepEqual((await diff("db/etcd", olds, { ...valid, namespace: "y" })).replaces, [
+      "namespace",
+    ]);
+  });
+
+  it("never touched a workload in check or diff", () => {
+    assert.deepEqual(workloadsMade, []);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * The provider stopped at every step boundary, then run again, until the goal is reached: each run
+ * carries out one step and is stopped at the next boundary (the hook throws, as a crash would end
+ * the run). Every rerun re-derives its step from live state (etcd 3.5, 127.0.21.x).
+ */
+import * as assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import type { Goal } from "../../providers/membership/observation";
+import { reconcile } from "../../providers/membership/reconciler";
+import { type Step, describeStep } from "../../providers/membership/steps";
+import { type LocalCluster, localCluster } from "../harness/localCluster";
+import { TEST_RECONCILE, assertConverged, writeData } from "./scenario";
+
+class Stopped extends Error {}
+
+/** Runs to the goal, stopped at each boundary in turn; returns the steps it was stopped before. */
+async function stopAtEveryBoundary(c: LocalCluster, goal: Goal): Promise<Step[]> {
+  const stoppedBefore: Step[] = [];
+  // The first run is stopped before it changes anything.
+  let allowed = 0;
+  for (let run = 0; run < 100; run++) {
+    let boundaries = 0;
+    const onStepBoundary = (step: Step) => {
+      if (boundaries++ < allowed) return;
+      stoppedBefore.push(step);
+      throw new Stopped(describeStep(step));
+    };
+    try {
+      await reconcile(c.workload, goal, { ...TEST_RECONCILE, onStepBoundary });
+      console.log(`[interrupted] stopped before: ${stoppedBefore.map(describeStep).join(" | ")}`);
+      return stoppedBefore;
+    } catch (error) {
+      if (!(error instanceof Stopped)) throw error;
+    }
+    allowed = 1;
+  }
+  throw new Error("did not converge within 100 runs");
+}
+
+const kinds = (steps: Step[]) => new Set(steps.map((s) => s.kind));
+
+describe("provider stopped at every step boundary, then rerun", () => {
+  const c: LocalCluster = localCluster("int", "127.0.21", "3.5");
+  const data = new Map<string, string>();
+  after(() => c.dispose());
+
+  it("create 0→3 resumes from every boundary", async () => {
+    const stopped = await stopAtEveryBoundary(c, {
+      size: 3,
+      volumePolicy: "Retain",
+      bootstrap: true,
+    });
+    for (const kind of ["write-join-config", "scale", "add-learner", "promote"] as const)
+      assert.ok(kinds(stopped).has(kind), `stopped before a ${kind} step`);
+    await writeData(c, 3, data, "created");
+    await assertConverged(c, 3, data);
+  });
+
+  it("3→1 resumes from every boundary", async () => {
+    const stopped = await stopAtEveryBoundary(c, {
+      size: 1,
+      volumePolicy: "Retain",
+      bootstrap: false,
+    });
+    for (const kind of ["remove-member", "scale"] as const)
+      assert.ok(kinds(stopped).has(kind), `stopped before a ${kind} step`);
+    await assertConverged(c, 1, data, "Retain");
+  });
+
+  it("1→2 over a retained volume resumes from every boundary, the stale volume deleted", async () => {
+    const stopped = await stopAtEveryBoundary(c, {
+      size: 2,
+      volumePolicy: "Retain",
+      bootstrap: false,
+    });
+    assert.ok(kinds(stopped).has("delete-volume"), "stopped before the stale volume was deleted");
+    await assertConverged(c, 2, data, "Retain");
+  });
+});

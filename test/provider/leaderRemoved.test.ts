@@ -1,0 +1,40 @@
+/** The highest ordinal leads when it is removed: leadership moves first (etcd 3.5, 127.0.20.x). */
+import * as assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { EtcdAdmin } from "../../providers/etcd/admin";
+import { type LocalCluster, localCluster } from "../harness/localCluster";
+import { assertConverged, clientURL, scaleTo, writeData } from "./scenario";
+
+describe("removing the member that leads", () => {
+  const c: LocalCluster = localCluster("lead", "127.0.20", "3.5");
+  const data = new Map<string, string>();
+  const admin = new EtcdAdmin();
+  after(async () => {
+    admin.close();
+    await c.dispose();
+  });
+
+  async function leaderOrdinal(): Promise<number> {
+    for (const k of [0, 1, 2]) {
+      const s = await admin.status(clientURL(c, k));
+      if (s.leader === s.memberId) return k;
+    }
+    throw new Error("no member leads");
+  }
+
+  it("moves leadership away from the highest ordinal before removing it", async () => {
+    await scaleTo(c, 3, "Delete", { bootstrap: true });
+    await writeData(c, 3, data, "before");
+    const highest = await admin.status(clientURL(c, 2));
+    const leader = await leaderOrdinal();
+    if (leader !== 2) await admin.moveLeader(clientURL(c, leader), highest.memberId);
+    assert.equal(await leaderOrdinal(), 2, "lead-2 leads before the scale-down");
+
+    const { steps } = await scaleTo(c, 2, "Delete");
+    assert.match(steps[0].description, /^lead-2: move leadership to lead-[01]$/);
+    assert.equal(steps[1].description, "lead-2: remove member");
+    assert.notEqual(await leaderOrdinal(), 2);
+    await writeData(c, 2, data, "after");
+    await assertConverged(c, 2, data);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * The provider's create, update, read, delete on etcd 3.5 processes (127.0.14.x): outputs, drift
+ * shown by a refresh and repaired by the next update, what delete keeps, and create refusing to
+ * build a new cluster over an earlier cluster's volumes.
+ */
+import * as assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import type { MembershipInputs } from "../../providers/membership/inputs";
+import type { MembershipOutputs } from "../../providers/membership/outputs";
+import { createMembershipProvider } from "../../providers/membership/provider";
+import { type LocalCluster, localCluster } from "../harness/localCluster";
+import { localWorkloadFactory } from "../harness/localWorkload";
+import { TEST_RECONCILE, assertConverged, scaleTo, writeData } from "./scenario";
+
+function assertNoUndefined(value: unknown, path = "outputs"): void {
+  assert.notEqual(value, undefined, `${path} is undefined`);
+  if (value && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) assertNoUndefined(v, `${path}.${k}`);
+}
+
+describe("provider lifecycle on etcd 3.5", () => {
+  const c: LocalCluster = localCluster("life", "127.0.14", "3.5");
+  const logged: string[] = [];
+  const provider = createMembershipProvider(localWorkloadFactory(c.options), {
+    ...TEST_RECONCILE,
+    log: (line) => logged.push(line),
+  });
+  const data = new Map<string, string>();
+  const args = {
+    clusterName: "life",
+    namespace: "db",
+    clusterDomain: "cluster.local",
+    volumePolicy: "Delete" as const,
+    access: "pod-ip" as const,
+  };
+  const inputs = async (olds: object, size: number): Promise<MembershipInputs> =>
+    (await provider.check!(olds, { ...args, size })).inputs;
+  let outs: MembershipOutputs;
+  after(() => c.dispose());
+
+  it("create bootstraps and grows, reporting progress per step", async () => {
+    const created = await provider.create!(await inputs({}, 2));
+    assert.equal(created.id, "db/life");
+    outs = created.outs;
+    assertNoUndefined(outs);
+    assert.equal(outs.kubeconfig, undefined);
+    assert.match(outs.clusterId ?? "", /^[0-9a-f]+$/);
+    assert.deepEqual(outs.members, ["life-0", "life-1"]);
+    assert.equal(outs.liveSize, 2);
+    assert.ok(outs.leader === "life-0" || outs.leader === "life-1");
+    assert.deepEqual(
+      outs.memberStatus.map((m) => [
+        m.name,
+        m.peerURL,
+        m.role,
+        m.healthy,
+        /^[0-9a-f]+$/.test(m.id),
+      ]),
+      [0, 1].map((k) => [`life-${k}`, c.workload.slot(k).peerURL, "voter", true, true]),
+    );
+    const numbers = logged.map((l) => Number(/\(step (\d+)\/\d+ of 0→2\)$/.exec(l)?.[1]));
+    assert.deepEqual(
+      numbers,
+      logged.map((_, i) => i + 1),
+      "one numbered progress line per step",
+    );
+    assert.ok(logged.some((l) => l.includes("life-1: add as learner")));
+    assert.match(
+      logged[0],
+      /^\[etcd membership\] life-0: write join configuration \(new cluster of life-0\) \(step 1\/\d+ of 0→2\)$/,
+    );
+    assert.ok(
+      logged.some((l) =>
+        /life-1: learner caught up, promote to voter \(step \d+\/\d+ of 0→2\)/.test(l),
+      ),
+    );
+    await writeData(c, 2, data, "create");
+  });
+
+  it("update scales to the new size", async () => {
+    outs = (await provider.update!("db/life", outs, await inputs(outs, 3))).outs;
+    assert.equal(outs.liveSize, 3);
+    assert.equal(outs.plan, "add life-2 as a learner, then promote it");
+    await assertConverged(c, 3, data);
+  });
+
+  it("read shows drift from the live member list, and the next update repairs it", async () => {
+    await scaleTo(c, 2, "Delete", { label: "life drift 3→2 (outside the provider)" });
+    const read = await provider.read!("db/life", outs);
+    assert.equal(read.props?.size, 2);
+    assert.equal(read.props?.liveSize, 2);
+    assert.deepEqual(read.props?.members, ["life-0", "life-1"]);
+    assert.equal(read.inputs?.size, 2, "inputs follow, so the next check plans from the live size");
+    const news = await inputs(read.inputs!, 3);
+    assert.equal(news.plan, "add life-2 as a learner, then promote it");
+    assert.equal((await provider.diff!("db/life", read.props, news)).changes, true);
+    outs = (await provider.update!("db/life", read.props, news)).outs;
+    assert.equal(outs.liveSize, 3);
+    await assertConverged(c, 3, data);
+  });
+
+  it("delete removes only the join configuration and says so", async () => {
+    await provider.delete!("db/life", outs);
+    assert.equal(await c.workload.readJoinConfig(), undefined);
+    assert.match(
+      logged.at(-1) ?? "",
+      /removed the join configuration; etcd members and volumes are left to the StatefulSet/,
+    );
+    await assertConverged(c, 3, data);
+  });
+
+  it("create refuses volumes left by an earlier cluster, naming them, and changes nothing", async () => {
+    await c.workload.scale(0);
+    await assert.rejects(provider.create!(await inputs({}, 3)), (e: Error) => {
+      assert.match(
+        e.message,
+        /volumes from an earlier cluster exist: data-life-0, data-life-1, data-life-2\./,
+      );
+      return true;
+    });
+    assert.equal(await c.workload.replicas(), 0);
+    assert.equal(await c.workload.readJoinConfig(), undefined);
+    assert.deepEqual(await c.workload.volumes(), [0, 1, 2]);
+  });
+});

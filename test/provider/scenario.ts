@@ -1,0 +1,125 @@
+/**
+ * Shared steps of the provider scenarios on local etcd processes: scale with the reconciler (and
+ * print each step's time), write data, and check the end state every scenario must reach.
+ */
+import * as assert from "node:assert/strict";
+import { EtcdAdmin } from "../../providers/etcd/admin";
+import type { Goal } from "../../providers/membership/observation";
+import {
+  type ReconcileOptions,
+  type ReconcileResult,
+  type StepRecord,
+  reconcile,
+} from "../../providers/membership/reconciler";
+import type { VolumePolicy } from "../../providers/membership/types";
+import { type LocalCluster, dataClient } from "../harness/localCluster";
+
+export const TEST_RECONCILE: Partial<ReconcileOptions> = { waitBudgetMs: 60_000, log: () => {} };
+
+export function printTimings(label: string, steps: StepRecord[]): void {
+  const total = steps.reduce((sum, s) => sum + s.ms, 0);
+  for (const s of steps) console.log(`[timing] ${label}: ${s.description}: ${s.ms} ms`);
+  console.log(`[timing] ${label}: ${steps.length} steps, ${total} ms in all`);
+}
+
+export async function scaleTo(
+  c: LocalCluster,
+  size: number,
+  volumePolicy: VolumePolicy,
+  extra: Partial<Goal> & Partial<ReconcileOptions> & { label?: string } = {},
+): Promise<ReconcileResult> {
+  const { label, bootstrap, ...options } = extra;
+  const before = await c.workload.replicas();
+  const goal: Goal = { size, volumePolicy, bootstrap: bootstrap ?? false };
+  const result = await reconcile(c.workload, goal, { ...TEST_RECONCILE, ...options });
+  printTimings(label ?? `${c.workload.clusterName} ${before}→${size}`, result.steps);
+  return result;
+}
+
+export const clientURL = (c: LocalCluster, k: number) => `http://${c.workload.ip(k)}:2379`;
+
+const ordinals = (n: number) => Array.from({ length: n }, (_, k) => k);
+
+/** Writes `count` keys under `prefix` through every member's endpoint; records them in `data`. */
+export async function writeData(
+  c: LocalCluster,
+  size: number,
+  data: Map<string, string>,
+  prefix: string,
+  count = 20,
+): Promise<void> {
+  const client = dataClient(ordinals(size).map((k) => clientURL(c, k)));
+  try {
+    for (let i = 0; i < count; i++) {
+      const key = `${prefix}/${String(i).padStart(4, "0")}`;
+      await client.put(key).value(`${prefix}-value-${i}`);
+      data.set(key, `${prefix}-value-${i}`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * The end state of every scenario: members are exactly etcd-0..size-1 at their slots, all voters,
+ * all started and healthy with one leader, pods exactly those of the members, volumes those of the
+ * members (under Retain also removed members' volumes, kept until their ordinal is re-added), and
+ * every key written earlier readable from every member.
+ */
+export async function assertConverged(
+  c: LocalCluster,
+  size: number,
+  data: Map<string, string>,
+  policy: VolumePolicy = "Delete",
+): Promise<void> {
+  const admin = new EtcdAdmin();
+  try {
+    const list = await admin.memberList(clientURL(c, 0));
+    const expected = ordinals(size).map((k) => c.workload.slot(k));
+    assert.deepEqual(
+      list.members
+        .map((m) => ({ name: m.name, peerURL: m.peerURLs[0] }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      expected.map((s) => ({ name: s.name, peerURL: s.peerURL })),
+      "member list equals the wanted set",
+    );
+    assert.deepEqual(
+      list.members.filter((m) => m.isLearner),
+      [],
+      "no learner left",
+    );
+    const statuses = await Promise.all(ordinals(size).map((k) => admin.status(clientURL(c, k))));
+    const leaders = new Set(statuses.map((s) => s.leader));
+    assert.equal(leaders.size, 1, "every member sees the same leader");
+    assert.ok(
+      list.members.some((m) => m.id === [...leaders][0]),
+      "the leader is a member",
+    );
+    const pods = await c.workload.pods();
+    assert.deepEqual(
+      pods.map((p) => [p.ordinal, p.phase, p.ready]),
+      ordinals(size).map((k) => [k, "running", true]),
+      "every member's pod runs and is ready (/health 200)",
+    );
+    assert.equal(await c.workload.replicas(), size);
+    const volumes = await c.workload.volumes();
+    const kept = policy === "Retain" ? volumes.filter((k) => k >= size) : [];
+    assert.deepEqual(volumes, [...ordinals(size), ...kept], "volumes are exactly the members'");
+    for (const k of ordinals(size)) {
+      const client = dataClient([clientURL(c, k)]);
+      try {
+        const stored = await client.getAll().prefix("").strings();
+        const missing = [...data].filter(([key, value]) => stored[key] !== value);
+        assert.deepEqual(
+          missing,
+          [],
+          `every key written earlier is readable from ${c.workload.slot(k).name}`,
+        );
+      } finally {
+        client.close();
+      }
+    }
+  } finally {
+    admin.close();
+  }
+}
