@@ -5,7 +5,11 @@
  * npm modules are required inside the functions: the membership provider is serialized by Pulumi,
  * and a module captured at module scope would be serialized by value (see DESIGN.md, invariant 10).
  */
-import type { ConfigurationOptions, Middleware, RequestContext } from "@kubernetes/client-node";
+import type {
+  ConfigurationOptions,
+  ObservableMiddleware,
+  RequestContext,
+} from "@kubernetes/client-node";
 
 export interface CallLimits {
   /** Deadline of one attempt, in milliseconds. */
@@ -100,25 +104,24 @@ function describeFailure(error: unknown, server: string, limits: CallLimits): st
 
 /**
  * Per-attempt options: the attempt's abort signal (so a timed-out request is really cancelled) and
- * extra headers. client-node 2.0.1 types call options with its Observable middleware, but its
- * Promise API wraps each given middleware as a Promise middleware at run time, so we pass those.
+ * extra headers, set by a middleware in client-node's Observable style (its object API runs them).
  */
 function attemptOptions(
   signal: AbortSignal,
   headers: Record<string, string>,
 ): ConfigurationOptions {
-  const middleware: Middleware = {
-    pre: async (context: RequestContext) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required at call time, see the file comment
+  const { Observable } =
+    require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+  const middleware: ObservableMiddleware = {
+    pre: (context: RequestContext) => {
       context.setSignal(signal);
       for (const [key, value] of Object.entries(headers)) context.setHeaderParam(key, value);
-      return context;
+      return new Observable(Promise.resolve(context));
     },
-    post: async (context) => context,
+    post: (context) => new Observable(Promise.resolve(context)),
   };
-  return {
-    middleware: [middleware],
-    middlewareMergeStrategy: "append",
-  } as unknown as ConfigurationOptions;
+  return { middleware: [middleware], middlewareMergeStrategy: "append" };
 }
 
 /**

@@ -34,7 +34,9 @@ export async function waitUntil(
     const state = await pending();
     if (state === undefined) return;
     if (Date.now() + backoff.duration > deadline) {
-      throw new Error(`${what}: gave up after ${Math.round(limits.totalMs / 1000)} s: ${state}`);
+      const total =
+        limits.totalMs >= 1000 ? `${Math.round(limits.totalMs / 1000)} s` : `${limits.totalMs} ms`;
+      throw new Error(`${what}: gave up after ${total}: ${state}`);
     }
     await sleep(backoff.duration);
     backoff = backoff.next(undefined);
