@@ -2,14 +2,14 @@
  * One Kubernetes API call with a deadline per attempt, bounded retries of transient failures, and
  * an error that names the object, the HTTP status and the server's own explanation.
  *
- * npm modules are required inside the functions: the membership provider is serialized by Pulumi,
- * and a module captured at module scope would be serialized by value (see DESIGN.md, invariant 10).
+ * npm modules come from `./modules`, loaded at call time (the provider is serialized by Pulumi).
  */
 import type {
   ConfigurationOptions,
   ObservableMiddleware,
   RequestContext,
 } from "@kubernetes/client-node";
+import { clientNode, cockatiel } from "./modules";
 
 export interface CallLimits {
   /** Deadline of one attempt, in milliseconds. */
@@ -110,9 +110,7 @@ function attemptOptions(
   signal: AbortSignal,
   headers: Record<string, string>,
 ): ConfigurationOptions {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required at call time, see the file comment
-  const { Observable } =
-    require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+  const { Observable } = clientNode();
   const middleware: ObservableMiddleware = {
     pre: (context: RequestContext) => {
       context.setSignal(signal);
@@ -135,17 +133,16 @@ export async function callKube<T>(
   headers: Record<string, string> = {},
   limits: CallLimits = DEFAULT_CALL_LIMITS,
 ): Promise<T> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required at call time, see the file comment
-  const cockatiel = require("cockatiel") as typeof import("cockatiel");
-  const policy = cockatiel.wrap(
-    cockatiel.retry(cockatiel.handleWhen(isTransient), {
+  const { wrap, retry, handleWhen, ExponentialBackoff, timeout, TimeoutStrategy } = cockatiel();
+  const policy = wrap(
+    retry(handleWhen(isTransient), {
       maxAttempts: limits.retries,
-      backoff: new cockatiel.ExponentialBackoff({
+      backoff: new ExponentialBackoff({
         initialDelay: limits.initialRetryDelayMs,
         maxDelay: limits.maxRetryDelayMs,
       }),
     }),
-    cockatiel.timeout(limits.attemptTimeoutMs, cockatiel.TimeoutStrategy.Aggressive),
+    timeout(limits.attemptTimeoutMs, TimeoutStrategy.Aggressive),
   );
   let attempts = 0;
   try {

@@ -4,6 +4,7 @@
  */
 import type { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { ClusterIdentity } from "../../components/naming";
+import { clientNode } from "./modules";
 
 /** Everything a workload operation needs: the clients, the API server address, and what to find. */
 export interface KubeContext {
@@ -16,8 +17,7 @@ export interface KubeContext {
 }
 
 export function loadKubeConfig(content?: string): KubeConfig {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required at call time: the provider is serialized
-  const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+  const k8s = clientNode();
   const kubeConfig = new k8s.KubeConfig();
   const source = content === undefined ? "the default kubeconfig" : "the kubeconfig input";
   try {
@@ -38,8 +38,7 @@ export function loadKubeConfig(content?: string): KubeConfig {
 }
 
 export function connectKube(identity: ClusterIdentity, kubeconfig?: string): KubeContext {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-  const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+  const k8s = clientNode();
   const kubeConfig = loadKubeConfig(kubeconfig);
   return {
     kubeConfig,

@@ -9,6 +9,7 @@
 import type { Server, Socket } from "node:net";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Endpoint } from "../membership/types";
+import { clientNode, cockatiel, nodeNet, nodeStream } from "./modules";
 
 /** Connects one accepted local socket to its remote end; rejects when the tunnel cannot open. */
 export type Tunnel = (socket: Socket) => Promise<void>;
@@ -19,8 +20,7 @@ export interface ForwardServer extends Endpoint {
 
 /** Listens on `host`:0 and tunnels each connection; connections whose tunnel fails are reset. */
 export async function startForwardServer(host: string, tunnel: Tunnel): Promise<ForwardServer> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required at call time: the provider is serialized
-  const net = require("node:net") as typeof import("net");
+  const net = nodeNet();
   const sockets = new Set<Socket>();
   const server: Server = net.createServer((socket) => {
     sockets.add(socket);
@@ -70,10 +70,8 @@ export function kubePortForwardTunnel(
   port: number,
 ): Tunnel {
   return async (socket) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-    const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-    const { Writable } = require("node:stream") as typeof import("stream");
+    const k8s = clientNode();
+    const { Writable } = nodeStream();
     const refusals = new Writable({
       write(chunk: Buffer, _encoding, done) {
         socket.destroy(new Error(`port-forward to pod ${namespace}/${pod}:${port}: ${chunk}`));
@@ -107,12 +105,9 @@ export async function probePortForward(
   port: number,
   timeoutMs = 15_000,
 ): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-  const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-  const { PassThrough } = require("node:stream") as typeof import("stream");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-  const cockatiel = require("cockatiel") as typeof import("cockatiel");
+  const k8s = clientNode();
+  const { PassThrough } = nodeStream();
+  const { timeout, TimeoutStrategy } = cockatiel();
   const input = new PassThrough();
   const opening = new k8s.PortForward(kubeConfig).portForward(
     namespace,
@@ -127,11 +122,7 @@ export async function probePortForward(
   };
   try {
     // The WebSocket handshake has no deadline of its own.
-    closeWhenOpen(
-      await cockatiel
-        .timeout(timeoutMs, cockatiel.TimeoutStrategy.Aggressive)
-        .execute(() => opening),
-    );
+    closeWhenOpen(await timeout(timeoutMs, TimeoutStrategy.Aggressive).execute(() => opening));
   } catch (error) {
     opening.then(closeWhenOpen, () => undefined);
     throw new Error(

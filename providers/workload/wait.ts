@@ -1,4 +1,5 @@
 /** Waiting on live state: short, growing intervals and a bounded total time, never a fixed sleep. */
+import { cockatiel, sleep } from "./modules";
 
 export interface WaitLimits {
   initialDelayMs: number;
@@ -21,10 +22,7 @@ export async function waitUntil(
   pending: () => Promise<string | undefined>,
   limits: WaitLimits = DEFAULT_WAIT_LIMITS,
 ): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required at call time: the provider is serialized
-  const { ExponentialBackoff } = require("cockatiel") as typeof import("cockatiel");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-  const { setTimeout: sleep } = require("node:timers/promises") as typeof import("timers/promises");
+  const { ExponentialBackoff } = cockatiel();
   const deadline = Date.now() + limits.totalMs;
   let backoff = new ExponentialBackoff({
     initialDelay: limits.initialDelayMs,

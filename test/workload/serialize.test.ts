@@ -40,6 +40,7 @@ describe("serialization by Pulumi", () => {
   it("a provider calling it serializes and runs once loaded the way the dynamic-provider host loads it", async () => {
     const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
     // The same loader `@pulumi/pulumi/cmd/dynamic-provider` uses, resolving modules from its location.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS module
     const requireFromString = require("require-from-string") as (
       code: string,
       filename: string,
