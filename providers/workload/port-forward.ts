@@ -74,7 +74,10 @@ export function kubePortForwardTunnel(
     const { Writable } = nodeStream();
     const refusals = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        socket.destroy(new Error(`port-forward to pod ${namespace}/${pod}:${port}: ${chunk}`));
+        // client-node strips the stream's 2-byte port header and passes on what is left, maybe nothing.
+        if (chunk.length > 0) {
+          socket.destroy(new Error(`port-forward to pod ${namespace}/${pod}:${port}: ${chunk}`));
+        }
         done();
       },
     });
