@@ -37,6 +37,15 @@ describe("createKubernetesWorkload without calling the API", () => {
     assert.throws(() => workload.slot(1.5), /ordinal: 1.5 is not allowed/);
   });
 
+  it("refuses a replica count that is not a whole number, 0 or more, before any API call", async () => {
+    const workload = createKubernetesWorkload(args());
+    await assert.rejects(workload.scale(-1), {
+      message:
+        "scale StatefulSet db/etcd/scale: replicas -1 is not allowed; it must be a whole number, 0 or more",
+    });
+    await assert.rejects(workload.scale(2.5), /replicas 2.5 is not allowed/);
+  });
+
   it("access endpoints: substitutes the template, no API call", async () => {
     const workload = createKubernetesWorkload(
       args({ access: "endpoints", endpointTemplate: "https://{name}.etcd.example.com:2379" }),
