@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a fresh machine for etcd-k8s: Node 24 (when the machine's Node is older), the npm
-# packages from package-lock.json, and the etcd binaries the tests run (Debian's 3.4 and 3.5 built
-# from the Go module proxy). Safe to rerun: every step reuses what is already there.
+# packages from package-lock.json, the etcd binaries the tests run (Debian's 3.4 and 3.5 built
+# from the Go module proxy) and kube-apiserver/kube-controller-manager for the end-to-end tests.
+# Safe to rerun: every step reuses what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,3 +25,4 @@ echo "setup: node $(node --version), npm $(npm --version)"
 npm ci --no-audit --no-fund
 
 bash scripts/install-etcd.sh
+bash scripts/build-kube.sh

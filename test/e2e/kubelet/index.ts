@@ -1,0 +1,227 @@
+/**
+ * The process kubelet: one Node whose pods run as local processes (see README.md in this folder).
+ * It is also the scheduler for that node (binds unscheduled pods) and the provisioner of the
+ * default StorageClass (a directory per claim). Everything is driven by list+watch caches of the
+ * API server; every change triggers one reconcile pass over all pods.
+ */
+import * as k8s from "@kubernetes/client-node";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { etcd35Binary } from "../support/repo";
+import { type CrashLoopBackoff, KUBELET_CRASH_LOOP_BACKOFF } from "./containerRunner";
+import { headlessServiceRecords } from "./dnsRecords";
+import { HostsFile } from "./hosts";
+import { type ImageConfig, officialEtcdImage } from "./images";
+import { IPPool } from "./ipPool";
+import { NodeRegistration } from "./node";
+import { PodWorker } from "./podWorker";
+import { VolumeProvisioner } from "./provisioner";
+import { PodScheduler } from "./scheduler";
+import { WatchCache } from "./watchCache";
+
+export { KUBELET_CRASH_LOOP_BACKOFF, type CrashLoopBackoff } from "./containerRunner";
+export { DEFAULT_STORAGE_CLASS, PROVISIONER } from "./provisioner";
+export { officialEtcdImage, type ImageConfig } from "./images";
+
+export interface KubeletOptions {
+  /** Kubeconfig text (the control plane's `kubeconfig`). */
+  kubeconfig: string;
+  /** Default `process-kubelet`. */
+  nodeName?: string;
+  /** The node's InternalIP and every pod's hostIP. Default 127.1.0.1. */
+  nodeIP?: string;
+  /** Pod IPs are taken from this range, lowest free first. Default 127.1.1.1 - 127.1.255.254. */
+  podIPRange?: { first: string; last: string };
+  /** Default `cluster.local`. */
+  clusterDomain?: string;
+  /** Directory for volumes, pod scratch space and logs. Default: a new temporary directory. */
+  rootDir?: string;
+  /** Keep `rootDir` after `stop()` (it is removed by default). */
+  keepRootDir?: boolean;
+  /** Where pod DNS names are published. Default /etc/hosts (needs root). */
+  hostsFile?: string;
+  /** Images the kubelet can run. Default: every etcd image runs etcd 3.5 (ETCD_BIN_35). */
+  images?: ImageConfig[];
+  /** Default: the kubelet's 10 s doubling up to 5 minutes. */
+  crashLoopBackoff?: CrashLoopBackoff;
+  /** Node status heartbeat interval. Default 10 s (the kubelet's nodeStatusUpdateFrequency). */
+  heartbeatMs?: number;
+}
+
+export interface Kubelet {
+  nodeName: string;
+  rootDir: string;
+  /** The IP of a pod running on this node. */
+  podIP(namespace: string, pod: string): string | undefined;
+  /** The directory backing a bound PersistentVolumeClaim. */
+  volumeDirectory(namespace: string, claim: string): string | undefined;
+  /** The log file of a container's current (or last) run. */
+  logFile(namespace: string, pod: string, container: string): string | undefined;
+  /**
+   * Kills every process (SIGTERM, SIGKILL after at most 10 s), restores the hosts file and removes
+   * `rootDir`. The API objects stay as they are, as when a real kubelet stops.
+   */
+  stop(): Promise<void>;
+}
+
+export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
+  const config = new k8s.KubeConfig();
+  config.loadFromString(options.kubeconfig);
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  const storage = config.makeApiClient(k8s.StorageV1Api);
+  const nodeName = options.nodeName ?? "process-kubelet";
+  const nodeIP = options.nodeIP ?? "127.1.0.1";
+  const clusterDomain = options.clusterDomain ?? "cluster.local";
+  const range = options.podIPRange ?? { first: "127.1.1.1", last: "127.1.255.254" };
+  const ips = new IPPool(range.first, range.last);
+  const images = options.images ?? [officialEtcdImage(etcd35Binary())];
+  const rootDir = options.rootDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-kubelet-"));
+  // Processes may run as a non-root user: they must be able to reach their volumes.
+  fs.chmodSync(rootDir, 0o755);
+  const volumesDir = path.join(rootDir, "volumes");
+  fs.mkdirSync(volumesDir, { recursive: true, mode: 0o755 });
+
+  const hosts = new HostsFile(options.hostsFile ?? "/etc/hosts", nodeName);
+  const restoreHostsOnExit = () => hosts.restoreNow();
+  process.on("exit", restoreHostsOnExit);
+
+  const workers = new Map<string, PodWorker>();
+  let stopped = false;
+  let pending: NodeJS.Immediate | undefined;
+  const kick = () => {
+    if (!stopped)
+      pending ??= setImmediate(() => {
+        pending = undefined;
+        reconcile().catch((error: unknown) =>
+          console.error(`process-kubelet: reconcile: ${(error as Error).stack}`),
+        );
+      });
+  };
+
+  const watch = <T extends k8s.KubernetesObject>(
+    resource: string,
+    list: () => Promise<k8s.KubernetesListObject<T>>,
+  ) => new WatchCache<T>(config, resource, list, kick);
+  const caches = {
+    pods: watch("/api/v1/pods", () => core.listPodForAllNamespaces()),
+    configMaps: watch("/api/v1/configmaps", () => core.listConfigMapForAllNamespaces()),
+    secrets: watch("/api/v1/secrets", () => core.listSecretForAllNamespaces()),
+    services: watch("/api/v1/services", () => core.listServiceForAllNamespaces()),
+    claims: watch("/api/v1/persistentvolumeclaims", () =>
+      core.listPersistentVolumeClaimForAllNamespaces(),
+    ),
+    volumes: watch("/api/v1/persistentvolumes", () => core.listPersistentVolume()),
+    classes: watch("/apis/storage.k8s.io/v1/storageclasses", () => storage.listStorageClass()),
+  };
+  const provisioner = new VolumeProvisioner(core, storage, nodeName, volumesDir, caches);
+  const version = (await config.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+  const registration = new NodeRegistration(
+    core,
+    nodeName,
+    nodeIP,
+    version,
+    options.heartbeatMs ?? 10_000,
+  );
+
+  const workerDeps = (pod: k8s.V1Pod) => ({
+    core,
+    hostIP: nodeIP,
+    podDir: path.join(
+      rootDir,
+      "pods",
+      `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`,
+    ),
+    allocateIP: () => ips.allocate(),
+    releaseIP: (ip: string) => ips.release(ip),
+    images,
+    config: {
+      configMap: (ns: string, name: string) => caches.configMaps.get(ns, name),
+      secret: (ns: string, name: string) => caches.secrets.get(ns, name),
+    },
+    services: () => caches.services.list(),
+    claimDirectory: (ns: string, claim: string) => provisioner.claimDirectory(ns, claim),
+    backoff: options.crashLoopBackoff ?? KUBELET_CRASH_LOOP_BACKOFF,
+    retryMs: 2_000,
+  });
+
+  let scheduler: PodScheduler;
+  let lastHosts = "";
+  async function reconcile(): Promise<void> {
+    if (stopped) return;
+    provisioner.reconcile();
+    const pods = caches.pods.list();
+    const live = new Set<string>();
+    for (const pod of pods) {
+      const uid = pod.metadata?.uid ?? "";
+      if (!pod.spec?.nodeName) {
+        scheduler.consider(pod);
+      } else if (pod.spec.nodeName === nodeName) {
+        live.add(uid);
+        let worker = workers.get(uid);
+        if (worker === undefined) {
+          worker = new PodWorker(pod, workerDeps(pod));
+          workers.set(uid, worker);
+        }
+        worker.update(pod);
+      }
+    }
+    for (const [uid, worker] of workers) {
+      if (live.has(uid)) continue;
+      // Deleted from the API without waiting for us (e.g. grace period 0): stop the processes.
+      workers.delete(uid);
+      void worker.terminate(0, true);
+    }
+    const entries = headlessServiceRecords(caches.services.list(), pods, nodeName, clusterDomain);
+    const text = JSON.stringify(entries);
+    if (text !== lastHosts) {
+      lastHosts = text;
+      await hosts.write(entries);
+    }
+  }
+
+  const started: WatchCache<k8s.KubernetesObject>[] = [];
+  const stop = async () => {
+    stopped = true;
+    if (pending !== undefined) clearImmediate(pending);
+    registration.stop();
+    await Promise.all(started.map((c) => c.stop()));
+    await Promise.all([...workers.values()].map((w) => w.terminate(10_000, false)));
+    await hosts.restore();
+    process.removeListener("exit", restoreHostsOnExit);
+    if (!options.keepRootDir) fs.rmSync(rootDir, { recursive: true, force: true });
+  };
+
+  try {
+    for (const cache of Object.values(caches) as WatchCache<k8s.KubernetesObject>[]) {
+      await cache.start();
+      started.push(cache);
+    }
+    await provisioner.ensureStorageClass();
+    const node = await registration.register();
+    scheduler = new PodScheduler(core, node, caches.pods, (ns, name) =>
+      caches.claims.get(ns, name),
+    );
+    kick();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    nodeName,
+    rootDir,
+    podIP: (ns, name) => {
+      const pod = caches.pods.get(ns, name);
+      return pod?.metadata?.uid !== undefined ? workers.get(pod.metadata.uid)?.podIP : undefined;
+    },
+    volumeDirectory: (ns, claim) => provisioner.claimDirectory(ns, claim),
+    logFile: (ns, name, container) => {
+      const pod = caches.pods.get(ns, name);
+      return pod?.metadata?.uid !== undefined
+        ? workers.get(pod.metadata.uid)?.logFile(container)
+        : undefined;
+    },
+    stop,
+  };
+}
