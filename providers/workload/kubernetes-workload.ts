@@ -1,0 +1,64 @@
+/**
+ * The membership provider's `Workload` on Kubernetes: the StatefulSet's scale subresource, its pods
+ * and PVCs, the join ConfigMap, and client endpoints to its members.
+ *
+ * Serialization: the provider captures `createKubernetesWorkload` and Pulumi serializes it, with
+ * every local function it reaches, by value. Nothing here holds a client at module scope; clients
+ * are created when the factory runs inside a provider method, and npm modules are `require`d there.
+ */
+import { peerURL, podName, statefulSetName, type ClusterIdentity } from "../../components/naming";
+import type { MembershipArgs } from "../membership/inputs";
+import type { Endpoint, Workload } from "../membership/types";
+import { openClientEndpoint } from "./client-endpoints";
+import { readJoinConfig, removeJoinConfig, writeJoinConfig } from "./join-config";
+import { connectKube } from "./kubeconfig";
+import { listPods } from "./pods";
+import { patchReplicas, readReplicas } from "./statefulset-scale";
+import { deleteVolume, listVolumes } from "./volumes";
+
+export function createKubernetesWorkload(args: MembershipArgs): Workload {
+  const identity: ClusterIdentity = {
+    name: args.clusterName,
+    namespace: args.namespace,
+    clusterDomain: args.clusterDomain,
+  };
+  const ctx = connectKube(identity, args.kubeconfig);
+  const open = new Set<Endpoint>();
+
+  const slot = (ordinal: number) => {
+    if (!Number.isInteger(ordinal) || ordinal < 0) {
+      throw new Error(
+        `ordinal: ${JSON.stringify(ordinal)} is not allowed; it must be a whole number, 0 or more`,
+      );
+    }
+    return { ordinal, name: podName(identity, ordinal), peerURL: peerURL(identity, ordinal) };
+  };
+
+  return {
+    describe: () => `StatefulSet ${identity.namespace}/${statefulSetName(identity)}`,
+    slot,
+    replicas: () => readReplicas(ctx),
+    scale: (replicas) => patchReplicas(ctx, replicas),
+    pods: () => listPods(ctx),
+    volumes: () => listVolumes(ctx),
+    deleteVolume: (ordinal) => deleteVolume(ctx, slot(ordinal).ordinal),
+    readJoinConfig: () => readJoinConfig(ctx),
+    writeJoinConfig: (config) => writeJoinConfig(ctx, config),
+    removeJoinConfig: () => removeJoinConfig(ctx),
+    clientEndpoint: async (ordinal) => {
+      const endpoint = await openClientEndpoint(ctx, args, slot(ordinal));
+      // Closing through the workload or directly both forget it, so `close()` never closes twice.
+      const tracked: Endpoint = {
+        url: endpoint.url,
+        close: async () => {
+          if (open.delete(tracked)) await endpoint.close();
+        },
+      };
+      open.add(tracked);
+      return tracked;
+    },
+    close: async () => {
+      await Promise.all([...open].map((endpoint) => endpoint.close()));
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * Modules loaded when a provider method runs, never at module scope: Pulumi serializes the
+ * provider with every local function it reaches, and a module object captured at module scope
+ * would be serialized by value (DESIGN.md, invariant 10). A `require` inside a function stays a
+ * `require` in the serialized text and resolves in the dynamic-provider host.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- the point of this module, see above */
+
+export const clientNode = (): typeof import("@kubernetes/client-node") =>
+  require("@kubernetes/client-node");
+
+export const cockatiel = (): typeof import("cockatiel") => require("cockatiel");
+
+export const nodeNet = (): typeof import("net") => require("node:net");
+
+export const nodeStream = (): typeof import("stream") => require("node:stream");
+
+export const sleep = (ms: number): Promise<void> =>
+  (require("node:timers/promises") as typeof import("timers/promises")).setTimeout(ms);

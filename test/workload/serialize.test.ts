@@ -1,0 +1,61 @@
+import * as assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import type { MembershipArgs } from "../../providers/membership/inputs";
+import { createKubernetesWorkload } from "../../providers/workload/kubernetes-workload";
+import { kubeconfigText } from "./kubeconfig-text";
+
+/** Shaped like the membership provider: it builds the workload inside its methods, from inputs. */
+const provider = {
+  async read(_id: string, props: MembershipArgs) {
+    const workload = createKubernetesWorkload(props);
+    try {
+      return { id: workload.describe(), props: { member: workload.slot(1) } };
+    } finally {
+      await workload.close();
+    }
+  },
+};
+
+const args: MembershipArgs = {
+  clusterName: "etcd",
+  namespace: "db",
+  clusterDomain: "cluster.local",
+  size: 3,
+  volumePolicy: "Delete",
+  access: "port-forward",
+  kubeconfig: kubeconfigText("https://127.2.0.1:9", "unused"),
+};
+
+describe("serialization by Pulumi", () => {
+  it("createKubernetesWorkload alone serializes, requiring client-node instead of inlining it", async () => {
+    const { text } = await pulumi.runtime.serializeFunction(() => createKubernetesWorkload, {
+      allowSecrets: true,
+    });
+    assert.match(text, /require\("@kubernetes\/client-node"\)/);
+    assert.match(text, /require\("cockatiel"\)/);
+    assert.doesNotMatch(text, /class KubeConfig/);
+  });
+
+  it("a provider calling it serializes and runs once loaded the way the dynamic-provider host loads it", async () => {
+    const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+    // The same loader `@pulumi/pulumi/cmd/dynamic-provider` uses, resolving modules from its location.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS module
+    const requireFromString = require("require-from-string") as (
+      code: string,
+      filename: string,
+    ) => { handler: () => typeof provider };
+    const host = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
+    const loaded = requireFromString(text, host).handler();
+    assert.deepEqual(await loaded.read("", args), {
+      id: "StatefulSet db/etcd",
+      props: {
+        member: {
+          ordinal: 1,
+          name: "etcd-1",
+          peerURL: "http://etcd-1.etcd-peer.db.svc.cluster.local:2380",
+        },
+      },
+    });
+  });
+});
