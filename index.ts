@@ -10,3 +10,6 @@ export const peerServiceName = cluster.peerServiceName;
 export const statefulSetName = cluster.statefulSetName;
 export const namespace = cluster.namespace;
 export const size = cluster.size;
+export const members = cluster.members;
+export const leader = cluster.leader;
+export const memberStatus = cluster.memberStatus;

@@ -5,6 +5,7 @@
  *   peer + client Service builders/services.ts
  *   StatefulSet          builders/statefulSet.ts, pod from builders/podSpec.ts + etcdContainer.ts
  *   PodDisruptionBudget  builders/disruptionBudget.ts
+ *   etcd membership      providers/membership (dynamic provider; scales the StatefulSet)
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +17,9 @@ import { clientServiceArgs, peerServiceArgs } from "./builders/services";
 import { statefulSetArgs } from "./builders/statefulSet";
 import { type EtcdClusterArgs, clusterIdentity, resolveClusterSettings } from "./config/settings";
 import * as naming from "./naming";
+import { kubernetesMembershipProvider } from "../providers/membership/kubernetesProvider";
+import { MembershipResource } from "../providers/membership/resource";
+import type { MemberStatus } from "../providers/membership/summary";
 
 export const ETCD_CLUSTER_TYPE = "etcd-k8s:index:EtcdCluster";
 
@@ -27,6 +31,12 @@ export class EtcdCluster extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The configured member count. */
   public readonly size: pulumi.Output<number>;
+  /** Member names after the last membership change, e.g. ["etcd-0", "etcd-1", "etcd-2"]. */
+  public readonly members: pulumi.Output<string[]>;
+  /** The leading member's name, as seen at the end of the last change. */
+  public readonly leader: pulumi.Output<string | null>;
+  /** Every member with its hex ID, peer URL, role and health. */
+  public readonly memberStatus: pulumi.Output<MemberStatus[]>;
 
   /** Throws a `ValidationError` naming every bad argument before anything is registered. */
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -42,10 +52,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
           retainOnDelete: true,
         })
       : undefined;
-    const childOpts: pulumi.CustomResourceOptions = {
-      parent: this,
-      dependsOn: namespace ? [namespace] : [],
-    };
+    const afterNamespace: pulumi.Resource[] = namespace ? [namespace] : [];
+    const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: afterNamespace };
 
     const peerService = new k8s.core.v1.Service(
       naming.peerServiceName(identity),
@@ -69,9 +77,22 @@ export class EtcdCluster extends pulumi.ComponentResource {
       childOpts,
     );
 
-    // The membership resource belongs here, created with
-    // {parent: this, dependsOn: [statefulSet, peerService]}: it scales the StatefulSet, and its
-    // members must resolve each other through the peer Service from their first start.
+    // After the StatefulSet, which it scales, and the peer Service, through which members resolve
+    // each other from their first start. Not after the client Service: nothing here needs it.
+    const membership = new MembershipResource(
+      `${name}-membership`,
+      kubernetesMembershipProvider,
+      {
+        clusterName: settings.clusterName,
+        namespace: settings.namespace,
+        clusterDomain: settings.clusterDomain,
+        size: settings.size,
+        volumePolicy: settings.pvcPolicy,
+        access: settings.access,
+        ...(settings.endpointTemplate ? { endpointTemplate: settings.endpointTemplate } : {}),
+      },
+      { parent: this, dependsOn: [...afterNamespace, statefulSet, peerService] },
+    );
 
     new k8s.policy.v1.PodDisruptionBudget(
       naming.disruptionBudgetName(identity),
@@ -85,12 +106,18 @@ export class EtcdCluster extends pulumi.ComponentResource {
     // Taken from the Service so that whoever uses the endpoint waits until the Service exists.
     this.clientEndpoint = clientService.metadata.name.apply(() => naming.clientEndpoint(identity));
     this.size = pulumi.output(settings.size);
+    this.members = membership.members;
+    this.leader = membership.leader;
+    this.memberStatus = membership.memberStatus;
     this.registerOutputs({
       clientEndpoint: this.clientEndpoint,
       peerServiceName: this.peerServiceName,
       statefulSetName: this.statefulSetName,
       namespace: this.namespace,
       size: this.size,
+      members: this.members,
+      leader: this.leader,
+      memberStatus: this.memberStatus,
     });
   }
 }

@@ -41,13 +41,22 @@ describe("EtcdCluster with its own arguments", () => {
       "kubernetes:core/v1:Service orders-client",
       "kubernetes:core/v1:Service orders-peer",
       "kubernetes:policy/v1:PodDisruptionBudget orders",
+      "pulumi-nodejs:dynamic/etcd:Membership orders-membership",
     ]);
     const component = find(registrations, ETCD_CLUSTER_TYPE, "orders");
-    for (const child of registrations.filter((r) => r !== component)) {
+    for (const child of registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
       assert.equal(child.parent, component.urn);
       assert.deepEqual(child.dependencies, []);
       validateKubernetesObject(child.inputs);
     }
+    const membership = find(
+      registrations,
+      "pulumi-nodejs:dynamic/etcd:Membership",
+      "orders-membership",
+    );
+    assert.equal(membership.parent, component.urn);
+    assert.equal(membership.inputs.volumePolicy, "Retain");
+    assert.equal(membership.inputs.clusterDomain, "k8s.example.com");
     const statefulSet = inputsOf<IStatefulSet>(
       registrations,
       "kubernetes:apps/v1:StatefulSet",
@@ -82,7 +91,7 @@ describe("EtcdCluster with its own arguments", () => {
     const registrations = await recordRegistrations("etcd-k8s", "test", true);
     new EtcdCluster("etcd", { size: 3 });
     await settle();
-    assert.equal(registrations.length, 6);
+    assert.equal(registrations.length, 7);
     for (const registration of registrations)
       assert.deepEqual(unknownPaths(registration.inputs, registration.name), []);
     const statefulSet = inputsOf<IStatefulSet>(

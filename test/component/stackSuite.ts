@@ -39,6 +39,7 @@ const TYPES = {
   service: "kubernetes:core/v1:Service",
   statefulSet: "kubernetes:apps/v1:StatefulSet",
   budget: "kubernetes:policy/v1:PodDisruptionBudget",
+  membership: "pulumi-nodejs:dynamic/etcd:Membership",
 };
 
 interface ProgramRun {
@@ -70,8 +71,9 @@ export function describeStack(stack: string, expected: StackExpectations): void 
     });
     const service = (name: string) => inputsOf<IService>(run.registrations, TYPES.service, name);
     const children = () => run.registrations.filter((r) => r !== component);
+    const kubernetesObjects = () => children().filter((r) => r.type.startsWith("kubernetes:"));
 
-    it("registers the component and exactly its five objects", () => {
+    it("registers the component, its five objects and the membership resource", () => {
       assert.deepEqual(
         run.registrations.map((r) => `${r.type} ${r.name}`).sort(),
         [
@@ -81,6 +83,7 @@ export function describeStack(stack: string, expected: StackExpectations): void 
           `${TYPES.service} etcd-peer`,
           `${TYPES.namespace} ${expected.namespace}`,
           `${TYPES.budget} etcd`,
+          `${TYPES.membership} etcd-membership`,
         ].sort(),
       );
       assert.equal(component.custom, false);
@@ -102,11 +105,11 @@ export function describeStack(stack: string, expected: StackExpectations): void 
     });
 
     it("renders every object valid against the Kubernetes schema", () => {
-      for (const child of children()) validateKubernetesObject(child.inputs);
+      for (const child of kubernetesObjects()) validateKubernetesObject(child.inputs);
     });
 
     it("labels and annotates every object as configured", () => {
-      for (const child of children()) {
+      for (const child of kubernetesObjects()) {
         const metadata = child.inputs.metadata as {
           labels: Record<string, string>;
           annotations: Record<string, string>;
@@ -123,14 +126,44 @@ export function describeStack(stack: string, expected: StackExpectations): void 
       }
     });
 
-    it("exports the endpoint, names, namespace and size", () => {
-      assert.deepEqual(run.outputs, {
+    it("exports the endpoint, names, namespace, size and the membership outputs", () => {
+      const { members, leader, memberStatus, ...fixed } = run.outputs;
+      assert.deepEqual(fixed, {
         clientEndpoint: `http://etcd-client.${expected.namespace}.svc.cluster.local:2379`,
         peerServiceName: "etcd-peer",
         statefulSetName: "etcd",
         namespace: expected.namespace,
         size: expected.size,
       });
+      // Under mocks the membership resource's state is its inputs; the live values come from the
+      // provider (covered by the provider and end-to-end tests).
+      assert.deepEqual([members, leader, memberStatus], [undefined, undefined, undefined]);
+      assert.ok(["members", "leader", "memberStatus"].every((k) => k in run.outputs));
+    });
+
+    it("hands membership to the provider after the StatefulSet and the peer Service", () => {
+      const membership = find(run.registrations, TYPES.membership, "etcd-membership");
+      const statefulSetUrn = find(run.registrations, TYPES.statefulSet, "etcd").urn;
+      const peerUrn = find(run.registrations, TYPES.service, "etcd-peer").urn;
+      assert.ok(membership.dependencies.includes(statefulSetUrn));
+      assert.ok(membership.dependencies.includes(peerUrn));
+      assert.equal(membership.custom, true);
+      const { __provider, ...inputs } = membership.inputs;
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined)),
+        {
+          clusterName: "etcd",
+          namespace: expected.namespace,
+          clusterDomain: "cluster.local",
+          size: expected.size,
+          volumePolicy: "Delete",
+          access: "port-forward",
+        },
+      );
+      // The provider is serialized with its npm modules required, not inlined, and no kubeconfig.
+      assert.equal(typeof __provider, "string");
+      assert.match(String(__provider), /require\("etcd3/);
+      assert.match(String(__provider), /require\("@kubernetes\/client-node"\)/);
     });
 
     it("publishes peers before they are ready and serves clients on 2379", () => {
