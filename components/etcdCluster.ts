@@ -23,6 +23,19 @@ import type { MemberStatus } from "../providers/membership/summary";
 
 export const ETCD_CLUSTER_TYPE = "etcd-k8s:index:EtcdCluster";
 
+/**
+ * Kubernetes cannot change these on a StatefulSet, so @pulumi/kubernetes would replace it: every
+ * member stopped at once, and the new StatefulSet starting at one replica over volumes that belong
+ * to a larger cluster, which then has no quorum. Ignoring them keeps a config edit from ever doing
+ * that (README, "Fixed after creation").
+ */
+export const STATEFULSET_FIELDS_FIXED_AT_CREATION = [
+  "spec.volumeClaimTemplates",
+  "spec.selector",
+  "spec.serviceName",
+  "spec.podManagementPolicy",
+];
+
 export class EtcdCluster extends pulumi.ComponentResource {
   /** In-cluster client URL, e.g. `http://etcd-client.etcd.svc.cluster.local:2379`. */
   public readonly clientEndpoint: pulumi.Output<string>;
@@ -74,7 +87,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
     const statefulSet = new k8s.apps.v1.StatefulSet(
       naming.statefulSetName(identity),
       statefulSetArgs(settings, etcdPodSpec(settings, clusterToken)),
-      childOpts,
+      { ...childOpts, ignoreChanges: STATEFULSET_FIELDS_FIXED_AT_CREATION },
     );
 
     // After the StatefulSet, which it scales, and the peer Service, through which members resolve

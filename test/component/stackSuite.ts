@@ -183,6 +183,16 @@ export function describeStack(stack: string, expected: StackExpectations): void 
       assert.deepEqual(client.spec?.ports, [{ name: "client", port: 2379, targetPort: "client" }]);
     });
 
+    it("never replaces the StatefulSet over a field Kubernetes cannot change", () => {
+      const registration = find(run.registrations, TYPES.statefulSet, "etcd");
+      assert.deepEqual(registration.ignoreChanges, [
+        "spec.volumeClaimTemplates",
+        "spec.selector",
+        "spec.serviceName",
+        "spec.podManagementPolicy",
+      ]);
+    });
+
     it("leaves the replica count to the membership provider", () => {
       assert.ok(statefulSet.spec);
       assert.ok(!("replicas" in statefulSet.spec));

@@ -16,6 +16,7 @@ export interface Registration {
   dependencies: string[];
   custom: boolean;
   retainOnDelete: boolean;
+  ignoreChanges: string[];
   inputs: Record<string, unknown>;
 }
 
@@ -27,6 +28,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getDependenciesList(): string[];
   getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -69,6 +71,7 @@ export async function recordRegistrations(
           dependencies: request.getDependenciesList(),
           custom: request.getCustom(),
           retainOnDelete: request.getRetainondelete() === true,
+          ignoreChanges: request.getIgnorechangesList(),
           inputs: inputs.get(key) ?? {},
         });
       }
