@@ -92,7 +92,10 @@ export class EtcdAdmin {
       memberID: 0,
       alarm: "None",
     });
-    return r.alarms.map((a) => ({ memberId: hexId(a.memberID), alarm: String(a.alarm) }));
+    return r.alarms.map((a) => ({
+      memberId: hexId(a.memberID),
+      alarm: String(a.alarm).toUpperCase(),
+    }));
   }
 
   /** Adds a learner with this peer URL, or returns the one a lost earlier attempt added. */

@@ -29,5 +29,6 @@ export interface EtcdStatus {
 
 export interface EtcdAlarm {
   memberId: string;
+  /** As etcdctl prints it: NOSPACE, CORRUPT. */
   alarm: string;
 }

@@ -147,6 +147,14 @@ function refuseUnhealthy(o: Observation, view: ClusterView, slotOf: SlotOf): Dec
     .filter((x) => x.problem !== undefined);
   if ((sick.length > 0 || !view.leader) && bootstrapping)
     return step({ kind: "wait", slot: slotOf(0), until: "answering" });
+  // Alarms first: etcd also reports them as Status errors of every member, less readably.
+  if (o.alarms.length > 0) {
+    const who = (id: string) => view.members.find((m) => m.member.id === id)?.slot.name ?? id;
+    return refuse(
+      `alarms are raised: ${o.alarms.map((a) => `${who(a.memberId)} (id ${a.memberId}): ${a.alarm}`).join(", ")}; nothing was changed. ` +
+        "Resolve the cause (e.g. free space and defragment), disarm them (etcdctl alarm disarm), then rerun.",
+    );
+  }
   if (sick.length > 0) {
     const lines = sick.map(({ v, problem }) => {
       const pod = o.pods.find((p) => p.ordinal === v.slot.ordinal);
@@ -161,13 +169,6 @@ function refuseUnhealthy(o: Observation, view: ClusterView, slotOf: SlotOf): Dec
     return refuse(
       `the cluster has no leader that its voters agree on (${view.voters.map((v) => `${v.slot.name} sees ${answer(v)?.leader ?? "none"}`).join(", ")}); nothing was changed.`,
     );
-  if (o.alarms.length > 0) {
-    const who = (id: string) => view.members.find((m) => m.member.id === id)?.slot.name ?? id;
-    return refuse(
-      `alarms are raised: ${o.alarms.map((a) => `${who(a.memberId)} (id ${a.memberId}): ${a.alarm}`).join(", ")}; nothing was changed. ` +
-        "Resolve the cause (e.g. free space and defragment), disarm them (etcdctl alarm disarm), then rerun.",
-    );
-  }
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Refusals on a live cluster change nothing and name the members concerned: a member process
- * killed before a scale-up, a learner the provider did not create, a member at a foreign peer URL
- * (etcd 3.5, 127.0.23.x).
+ * killed before a scale-up, an alarm, a learner the provider did not create, a member at a foreign
+ * peer URL (etcd 3.5, 127.0.23.x).
  */
 import * as assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
@@ -9,7 +9,8 @@ import { pollUntil } from "../../providers/backoff";
 import { EtcdAdmin } from "../../providers/etcd/admin";
 import type { EtcdMember } from "../../providers/etcd/types";
 import { MembershipRefusal } from "../../providers/membership/reconciler";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
+import { decimalId } from "../../providers/etcd/ids";
+import { type LocalCluster, dataClient, localCluster } from "../harness/localCluster";
 import { assertConverged, clientURL, scaleTo, writeData } from "./scenario";
 
 describe("refusals on a live cluster", () => {
@@ -70,6 +71,30 @@ describe("refusals on a live cluster", () => {
     assert.ok(back, "ref-1 answers again");
     await scaleTo(c, 3, "Delete");
     await assertConverged(c, 3, data);
+  });
+
+  it("refuses while an alarm is raised, naming the member and the alarm", async () => {
+    const member = await admin.status(clientURL(c, 2));
+    const alarmClient = dataClient([clientURL(c, 0)]);
+    try {
+      await alarmClient.maintenance.alarm({
+        action: "Activate",
+        memberID: decimalId(member.memberId),
+        alarm: "Nospace",
+      });
+      const message = await refusal(5);
+      assert.match(
+        message,
+        new RegExp(`alarms are raised: ref-2 \\(id ${member.memberId}\\): NOSPACE`),
+      );
+    } finally {
+      await alarmClient.maintenance.alarm({
+        action: "Deactivate",
+        memberID: decimalId(member.memberId),
+        alarm: "Nospace",
+      });
+      alarmClient.close();
+    }
   });
 
   it("refuses a learner it did not create, naming it", async () => {
