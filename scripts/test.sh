@@ -5,6 +5,6 @@ cd "$(dirname "$0")/.."
 if [ -x .tools/node/bin/node ]; then export PATH="$PWD/.tools/node/bin:$PATH"; fi
 npx eslint .
 npx prettier --check .
+rm -rf dist
 npx tsc -p tsconfig.json
-rm -rf dist/test/tmp
 node --test --test-reporter=spec "dist/test/**/*.test.js" "$@"
