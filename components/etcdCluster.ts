@@ -27,7 +27,7 @@ export const ETCD_CLUSTER_TYPE = "etcd-k8s:index:EtcdCluster";
  * Kubernetes cannot change these on a StatefulSet, so @pulumi/kubernetes would replace it: every
  * member stopped at once, and the new StatefulSet starting at one replica over volumes that belong
  * to a larger cluster, which then has no quorum. Ignoring them keeps a config edit from ever doing
- * that (README, "Fixed after creation").
+ * that; the membership provider's `check` refuses such an edit with a message instead.
  */
 export const STATEFULSET_FIELDS_FIXED_AT_CREATION = [
   "spec.volumeClaimTemplates",
@@ -103,6 +103,10 @@ export class EtcdCluster extends pulumi.ComponentResource {
         volumePolicy: settings.pvcPolicy,
         access: settings.access,
         ...(settings.endpointTemplate ? { endpointTemplate: settings.endpointTemplate } : {}),
+        fixedAtCreation: {
+          "storage.size": settings.storage.size,
+          "storage.className": settings.storage.className ?? "(cluster default)",
+        },
       },
       { parent: this, dependsOn: [...afterNamespace, statefulSet, peerService] },
     );

@@ -21,6 +21,11 @@ export interface MembershipArgs {
    * e.g. `https://{name}.etcd.example.com:2379`.
    */
   endpointTemplate?: string;
+  /**
+   * Stack config values fixed at creation (e.g. `storage.size`), by config key: `check` refuses a
+   * later change to any of them, naming the key, the old and the new value.
+   */
+  fixedAtCreation?: Record<string, string>;
   /** Kubeconfig content; when absent the provider uses KUBECONFIG, ~/.kube/config or in-cluster config. */
   kubeconfig?: string;
 }

@@ -23,6 +23,7 @@ export function argsOf(props: Record<string, unknown>): MembershipArgs {
     access: p.access,
     endpointTemplate: p.endpointTemplate,
     kubeconfig: p.kubeconfig,
+    fixedAtCreation: p.fixedAtCreation,
   });
 }
 

@@ -15,6 +15,7 @@ import {
   outputsOf,
   resourceId,
 } from "./outputs";
+import { checkFixedSettings } from "./fixedSettings";
 import { plannedChange } from "./plannedChange";
 import { PROGRESS_PREFIX, type ReconcileOptions, inspect, reconcile } from "./reconciler";
 import type { Workload } from "./types";
@@ -51,12 +52,16 @@ export function createMembershipProvider(
 
   return {
     async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-      const failures = validateInputs(news).map((v) => ({ property: v.key, reason: v.message }));
+      // Another name or namespace is another cluster (a replacement): planned from nothing.
+      const sameCluster = REPLACE_KEYS.every((k) => olds[k] === news[k]);
+      const violations = [
+        ...validateInputs(news),
+        ...(sameCluster ? checkFixedSettings(olds, news) : []),
+      ];
+      const failures = violations.map((v) => ({ property: v.key, reason: v.message }));
       if (failures.length > 0) return { inputs: news, failures };
       if (isUnknown(news.size) || isUnknown(news.clusterName) || isUnknown(news.volumePolicy))
         return { inputs: { ...news, members: UNKNOWN, plan: UNKNOWN } };
-      // Another name or namespace is another cluster (a replacement): planned from nothing.
-      const sameCluster = REPLACE_KEYS.every((k) => olds[k] === news[k]);
       const oldSize =
         sameCluster && checkSize("size", olds.size) === undefined
           ? (olds.size as number)

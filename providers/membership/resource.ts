@@ -22,6 +22,7 @@ export class MembershipResource extends pulumi.dynamic.Resource {
   declare readonly access: pulumi.Output<AccessMode>;
   declare readonly endpointTemplate: pulumi.Output<string | undefined>;
   declare readonly kubeconfig: pulumi.Output<string | undefined>;
+  declare readonly fixedAtCreation: pulumi.Output<Record<string, string> | undefined>;
   /** Planned member names (what preview shows), the live ones after a refresh. */
   declare readonly members: pulumi.Output<string[]>;
   /** The readable plan `check` computed for the last change. */

@@ -158,6 +158,10 @@ export function describeStack(stack: string, expected: StackExpectations): void 
           size: expected.size,
           volumePolicy: "Delete",
           access: "port-forward",
+          fixedAtCreation: {
+            "storage.size": expected.storage.size,
+            "storage.className": expected.storage.className ?? "(cluster default)",
+          },
         },
       );
       // The provider is serialized with its npm modules required, not inlined, and no kubeconfig.

@@ -196,3 +196,41 @@ describe("provider diff", () => {
     assert.deepEqual(workloadsMade, []);
   });
 });
+
+describe("check on settings fixed at creation", () => {
+  const created = {
+    ...valid,
+    fixedAtCreation: { "storage.size": "1Gi", "storage.className": "ssd" },
+  };
+
+  it("refuses a changed volume size or class, naming the key, both values and why", async () => {
+    const result = await check(created, {
+      ...created,
+      size: 5,
+      fixedAtCreation: { "storage.size": "2Gi", "storage.className": "fast" },
+    });
+    assert.deepEqual(result.failures, [
+      {
+        property: "storage.size",
+        reason:
+          'storage.size: "2Gi" is not allowed; must stay "1Gi" on a running cluster: the StatefulSet\'s volume claim template is fixed at creation; resize the existing PVCs directly if their storage class allows expansion',
+      },
+      {
+        property: "storage.className",
+        reason:
+          'storage.className: "fast" is not allowed; must stay "ssd" on a running cluster: the StatefulSet\'s volume claim template is fixed at creation; move to another class by creating a new cluster and restoring a snapshot into it',
+      },
+    ]);
+  });
+
+  it("accepts them unchanged, on a new cluster, and against state written before they existed", async () => {
+    assert.deepEqual((await check(created, { ...created, size: 5 })).failures, undefined);
+    const renamed = {
+      ...created,
+      clusterName: "etcd2",
+      fixedAtCreation: { "storage.size": "2Gi" },
+    };
+    assert.deepEqual((await check(created, renamed)).failures, undefined);
+    assert.deepEqual((await check(valid, created)).failures, undefined);
+  });
+});
