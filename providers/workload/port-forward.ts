@@ -9,7 +9,7 @@
 import type { Server, Socket } from "node:net";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Endpoint } from "../membership/types";
-import { clientNode, cockatiel, nodeNet, nodeStream } from "./modules";
+import { clientNode, nodeNet, nodeStream } from "./modules";
 
 /** Connects one accepted local socket to its remote end; rejects when the tunnel cannot open. */
 export type Tunnel = (socket: Socket) => Promise<void>;
@@ -49,16 +49,6 @@ export async function startForwardServer(host: string, tunnel: Tunnel): Promise<
   };
 }
 
-/** What the kubelet or API server said when a forward failed, from the WebSocket error event. */
-function forwardFailure(error: unknown, timeoutMs: number): string {
-  if ((error as { isTaskCancelledError?: unknown } | null)?.isTaskCancelledError === true) {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  const event = error as { message?: unknown; error?: { message?: unknown } } | null;
-  const message = event?.error?.message ?? event?.message;
-  return typeof message === "string" && message ? message : String(error);
-}
-
 /**
  * A tunnel through `pods/portforward` to `port` of pod `namespace/pod`. The error stream carries
  * the kubelet's refusal (e.g. nothing listens on the port); the connection is then reset.
@@ -95,44 +85,4 @@ export function kubePortForwardTunnel(
     opened.on("error", (error: Error) => socket.destroy(error));
     socket.on("close", () => opened.close());
   };
-}
-
-/**
- * Opens and closes one tunnel to check that the API server accepts the forward (pod exists, its
- * kubelet answers), so a refusal is reported once, naming the pod, instead of as dropped connections.
- */
-export async function probePortForward(
-  kubeConfig: KubeConfig,
-  namespace: string,
-  pod: string,
-  port: number,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const k8s = clientNode();
-  const { PassThrough } = nodeStream();
-  const { timeout, TimeoutStrategy } = cockatiel();
-  const input = new PassThrough();
-  const opening = new k8s.PortForward(kubeConfig).portForward(
-    namespace,
-    pod,
-    [port],
-    new PassThrough(),
-    null,
-    input,
-  );
-  const closeWhenOpen = (opened: Awaited<typeof opening>): void => {
-    if (typeof opened !== "function") opened.close();
-  };
-  try {
-    // The WebSocket handshake has no deadline of its own.
-    closeWhenOpen(await timeout(timeoutMs, TimeoutStrategy.Aggressive).execute(() => opening));
-  } catch (error) {
-    opening.then(closeWhenOpen, () => undefined);
-    throw new Error(
-      `port-forward to pod ${namespace}/${pod} port ${port} refused by the Kubernetes API at ${kubeConfig.getCurrentCluster()?.server}: ${forwardFailure(error, timeoutMs)}`,
-      { cause: error },
-    );
-  } finally {
-    input.end();
-  }
 }
