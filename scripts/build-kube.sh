@@ -30,7 +30,7 @@ if [ "$(printf '%s\n%s\n' "$need_go" "$have_go" | sort -V | head -1)" != "$need_
   give_up "Go $need_go or later is needed to build Kubernetes from the Go module proxy, found go$have_go at $(command -v go)"
 fi
 
-echo "build-kube: building Kubernetes $version (kube-apiserver, kube-controller-manager); about 15-25 minutes on 2 cores when cold"
+echo "build-kube: building Kubernetes $version (kube-apiserver, kube-controller-manager); about 15 minutes on 2 cores when cold"
 # The version variables of k8s hack/lib/version.sh: without them /version reports v0.0.0-master,
 # which clients such as the Pulumi Kubernetes provider parse.
 p=k8s.io/component-base/version

@@ -69,6 +69,9 @@ after(async () => {
 const readPod = (c: ClusterIdentity, ordinal: number) =>
   core.readNamespacedPod({ name: podName(c, ordinal), namespace: c.namespace });
 
+const readClaim = (c: ClusterIdentity, ordinal: number) =>
+  core.readNamespacedPersistentVolumeClaim({ name: pvcName(c, ordinal), namespace: c.namespace });
+
 const isReady = (pod: k8s.V1Pod) =>
   pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
@@ -147,11 +150,7 @@ test("a member pod waits for its join ConfigMap, then runs real etcd on its pod 
     client.close();
   }
 
-  const claim = await core.readNamespacedPersistentVolumeClaim({
-    name: pvcName(cluster, 0),
-    namespace: cluster.namespace,
-  });
-  assert.equal(claim.status?.phase, "Bound");
+  assert.equal((await readClaim(cluster, 0)).status?.phase, "Bound");
   const directory = kubelet?.volumeDirectory(cluster.namespace, pvcName(cluster, 0)) ?? "";
   assert.ok(
     fs.existsSync(path.join(directory, "data", "member", "wal")),
@@ -164,9 +163,13 @@ test("a member pod waits for its join ConfigMap, then runs real etcd on its pod 
   );
 });
 
-test("scaling the StatefulSet to 0 stops the process and completes the pod's deletion", async () => {
+test("scaling to 0 stops the process, completes the deletion, and whenScaled: Delete removes the volume", async () => {
   const pid = pidOf(await readPod(cluster, 0));
   assert.ok(processExists(pid), `etcd-0 runs as pid ${pid}`);
+  const claim = await readClaim(cluster, 0);
+  const directory = kubelet?.volumeDirectory(cluster.namespace, pvcName(cluster, 0)) ?? "";
+  assert.ok(fs.existsSync(directory));
+
   await apps.patchNamespacedStatefulSetScale(
     { name: cluster.name, namespace: cluster.namespace, body: { spec: { replicas: 0 } } },
     mergePatch,
@@ -185,25 +188,13 @@ test("scaling the StatefulSet to 0 stops the process and completes the pod's del
     },
     WAIT,
   );
-  // persistentVolumeClaimRetentionPolicy whenScaled: Retain keeps the claim.
-  const claim = await core.readNamespacedPersistentVolumeClaim({
-    name: pvcName(cluster, 0),
-    namespace: cluster.namespace,
-  });
-  assert.equal(claim.status?.phase, "Bound");
-});
-
-test("deleting a PVC deletes its directory and volume, as a Delete reclaim policy does", async () => {
-  const claim = await core.readNamespacedPersistentVolumeClaim({
-    name: pvcName(cluster, 0),
-    namespace: cluster.namespace,
-  });
-  const directory = kubelet?.volumeDirectory(cluster.namespace, pvcName(cluster, 0)) ?? "";
-  assert.ok(fs.existsSync(directory));
-  await core.deleteNamespacedPersistentVolumeClaim({
-    name: pvcName(cluster, 0),
-    namespace: cluster.namespace,
-  });
+  // The StatefulSet controller made the pod own the claim; the garbage collector deleted it once
+  // the pod was gone, pvc-protection let go, and the released volume went with its directory.
+  await until(
+    "the garbage collector to delete the claim",
+    () => gone(() => readClaim(cluster, 0)),
+    WAIT,
+  );
   await until(
     "the volume directory to be removed",
     () => (fs.existsSync(directory) ? undefined : true),
@@ -223,16 +214,13 @@ test("an exiting container restarts with back-off and reports its last exit", as
     ETCD_INITIAL_CLUSTER: `${podName(cluster, 0)}=${peerURL(cluster, 0)}`,
     ETCD_INITIAL_CLUSTER_STATE: "new",
   };
-  await serverSideApply(config, [join, statefulSet(crashing)]);
+  await serverSideApply(config, [join, statefulSet(crashing, "Retain")]);
   const status = await until(
     "crash-0 to crash-loop",
     async () => {
       const s = (await readPod(crashing, 0)).status?.containerStatuses?.[0];
-      return s !== undefined &&
-        s.restartCount >= 2 &&
-        s.state?.waiting?.reason === "CrashLoopBackOff"
-        ? s
-        : undefined;
+      const looping = s?.state?.waiting?.reason === "CrashLoopBackOff" && s.restartCount >= 2;
+      return looping ? s : undefined;
     },
     WAIT,
   );
@@ -247,6 +235,27 @@ test("an exiting container restarts with back-off and reports its last exit", as
   await until(
     "the garbage collector and kubelet to remove crash-0",
     () => gone(() => readPod(crashing, 0)),
+    WAIT,
+  );
+});
+
+test("deleting a retained PVC deletes its directory and volume, as a Delete reclaim policy does", async () => {
+  // whenDeleted: Retain kept crash-0's claim when its StatefulSet went.
+  const claim = await readClaim(crashing, 0);
+  const directory = kubelet?.volumeDirectory(crashing.namespace, pvcName(crashing, 0)) ?? "";
+  assert.ok(fs.existsSync(directory), `volume directory ${directory}`);
+  await core.deleteNamespacedPersistentVolumeClaim({
+    name: pvcName(crashing, 0),
+    namespace: crashing.namespace,
+  });
+  await until(
+    "the volume directory to be removed",
+    () => (fs.existsSync(directory) ? undefined : true),
+    WAIT,
+  );
+  await until(
+    "the PersistentVolume to be deleted",
+    () => gone(() => core.readPersistentVolume({ name: claim.spec?.volumeName ?? "" })),
     WAIT,
   );
 });

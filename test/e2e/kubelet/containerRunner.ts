@@ -64,10 +64,6 @@ export class ContainerRunner {
     return this.ctx.container.name;
   }
 
-  get running(): boolean {
-    return this.process !== undefined;
-  }
-
   /** Milliseconds until a restart is due (0: now), or undefined when nothing is pending. */
   get restartDueInMs(): number | undefined {
     if (this.stopping || this.process !== undefined || this.state.terminated) return undefined;

@@ -1,5 +1,5 @@
 /**
- * The process kubelet: one Node whose pods run as local processes (see README.md in this folder).
+ * The process kubelet: one Node whose pods run as local processes (see test/e2e/README.md).
  * It is also the scheduler for that node (binds unscheduled pods) and the provisioner of the
  * default StorageClass (a directory per claim). Everything is driven by list+watch caches of the
  * API server; every change triggers one reconcile pass over all pods.
@@ -87,16 +87,18 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
   process.on("exit", restoreHostsOnExit);
 
   const workers = new Map<string, PodWorker>();
-  let stopped = false;
+  let running = false;
   let pending: NodeJS.Immediate | undefined;
+  let reconciling = Promise.resolve();
+  // Changes arriving together trigger one pass; passes never overlap.
   const kick = () => {
-    if (!stopped)
-      pending ??= setImmediate(() => {
-        pending = undefined;
-        reconcile().catch((error: unknown) =>
-          console.error(`process-kubelet: reconcile: ${(error as Error).stack}`),
-        );
+    if (!running) return;
+    pending ??= setImmediate(() => {
+      pending = undefined;
+      reconciling = reconciling.then(reconcile).catch((error: unknown) => {
+        console.error(`process-kubelet: reconcile: ${(error as Error).stack}`);
       });
+    });
   };
 
   const watch = <T extends k8s.KubernetesObject>(
@@ -115,14 +117,6 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     classes: watch("/apis/storage.k8s.io/v1/storageclasses", () => storage.listStorageClass()),
   };
   const provisioner = new VolumeProvisioner(core, storage, nodeName, volumesDir, caches);
-  const version = (await config.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
-  const registration = new NodeRegistration(
-    core,
-    nodeName,
-    nodeIP,
-    version,
-    options.heartbeatMs ?? 10_000,
-  );
 
   const workerDeps = (pod: k8s.V1Pod) => ({
     core,
@@ -146,9 +140,10 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
   });
 
   let scheduler: PodScheduler;
+  let registration: NodeRegistration | undefined;
   let lastHosts = "";
   async function reconcile(): Promise<void> {
-    if (stopped) return;
+    if (!running) return;
     provisioner.reconcile();
     const pods = caches.pods.list();
     const live = new Set<string>();
@@ -182,10 +177,11 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
 
   const started: WatchCache<k8s.KubernetesObject>[] = [];
   const stop = async () => {
-    stopped = true;
+    running = false;
     if (pending !== undefined) clearImmediate(pending);
-    registration.stop();
+    registration?.stop();
     await Promise.all(started.map((c) => c.stop()));
+    await reconciling;
     await Promise.all([...workers.values()].map((w) => w.terminate(10_000, false)));
     await hosts.restore();
     process.removeListener("exit", restoreHostsOnExit);
@@ -198,10 +194,19 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
       started.push(cache);
     }
     await provisioner.ensureStorageClass();
+    const version = (await config.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+    registration = new NodeRegistration(
+      core,
+      nodeName,
+      nodeIP,
+      version,
+      options.heartbeatMs ?? 10_000,
+    );
     const node = await registration.register();
     scheduler = new PodScheduler(core, node, caches.pods, (ns, name) =>
       caches.claims.get(ns, name),
     );
+    running = true;
     kick();
   } catch (error) {
     await stop();

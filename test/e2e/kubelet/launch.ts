@@ -1,7 +1,7 @@
 /**
  * How a container of a pod becomes a local process: the argv a container runtime would exec, the
  * environment, the working directory and the user, with two translations that running on a shared
- * host requires (see README of this folder):
+ * host requires (see test/e2e/README.md):
  * - listen addresses `0.0.0.0` become the pod IP: every pod shares the host's ports on loopback,
  *   so each must bind only its own address;
  * - paths under a volume mount become the volume's directory (there is no mount namespace): an env

@@ -42,6 +42,8 @@ export class PodWorker {
   private terminating: Promise<void> | undefined;
   private statusDirty = false;
   private statusWriting = false;
+  /** Set when the kubelet stops: the API is no longer written to. */
+  private detached = false;
 
   constructor(
     private pod: k8s.V1Pod,
@@ -169,22 +171,26 @@ export class PodWorker {
 
   private requestStatus(): void {
     this.statusDirty = true;
-    if (!this.statusWriting) void this.flushStatus();
+    if (!this.statusWriting && !this.detached) void this.flushStatus();
   }
 
   private async flushStatus(): Promise<void> {
     this.statusWriting = true;
     try {
-      while (this.statusDirty && this.ip !== undefined) {
+      while (this.statusDirty && this.ip !== undefined && !this.detached) {
         this.statusDirty = false;
-        await this.writeStatus();
+        if (!(await this.writeStatus())) {
+          setTimeout(() => this.requestStatus(), this.deps.retryMs);
+          return;
+        }
       }
     } finally {
       this.statusWriting = false;
     }
   }
 
-  private async writeStatus(): Promise<void> {
+  /** False when the write failed and should be retried later. */
+  private async writeStatus(): Promise<boolean> {
     const meta = this.pod.metadata ?? {};
     const status = podStatus({
       pod: this.pod,
@@ -201,13 +207,14 @@ export class PodWorker {
         { name: meta.name!, namespace: meta.namespace!, body },
         mergePatch,
       );
+      return true;
     } catch (error) {
-      if (code(error) === 404 || code(error) === 409) return;
+      if (code(error) === 404 || code(error) === 409) return true;
       console.error(
         `process-kubelet: status of pod ${meta.namespace}/${meta.name}: ${(error as Error).message}`,
       );
       this.statusDirty = true;
-      await new Promise((resolve) => setTimeout(resolve, this.deps.retryMs));
+      return false;
     }
   }
 
@@ -219,6 +226,7 @@ export class PodWorker {
    */
   terminate(graceMs: number, complete: boolean): Promise<void> {
     this.terminating ??= (async () => {
+      this.detached = !complete;
       clearTimeout(this.timer);
       await Promise.all(this.runners.map((r) => r.stop(graceMs)));
       if (complete) {

@@ -1,7 +1,7 @@
 /**
  * Child processes that never outlive the test run: each one is tracked from spawn to exit, its
  * output goes to a log file, and whatever is still running when Node exits (normally, on an
- * uncaught error, or on SIGINT/SIGTERM) is killed.
+ * uncaught error, or on an unhandled SIGINT/SIGTERM) is killed.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -35,11 +35,17 @@ function killAllNow(): void {
   for (const child of live) child.signal("SIGKILL");
 }
 
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * SIGINT/SIGTERM when nothing else handles them: kill the children and exit through
+ * process.exit, so that other exit hooks (such as restoring /etc/hosts) still run. A program
+ * that handles the signal itself (to stop gracefully) is left to do so.
+ */
 function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
   killAllNow();
-  process.removeListener("SIGINT", onSignal);
-  process.removeListener("SIGTERM", onSignal);
-  process.kill(process.pid, signal);
+  process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
 }
 
 function installExitHooks(): void {

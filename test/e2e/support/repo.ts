@@ -51,7 +51,7 @@ export function kubeBinaries(root = repoRoot()): KubeBinaries {
   const missing = [binaries.apiserver, binaries.controllerManager].filter((f) => !executable(f));
   if (missing.length > 0) {
     throw new Error(
-      `Kubernetes ${version} binaries are missing (${missing.join(", ")}): run 'bash scripts/build-kube.sh' (needs Go 1.24+, about 15-25 minutes cold)`,
+      `Kubernetes ${version} binaries are missing (${missing.join(", ")}): run 'bash scripts/build-kube.sh' (needs Go 1.24+, about 15 minutes cold)`,
     );
   }
   return binaries;
