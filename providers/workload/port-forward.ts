@@ -9,7 +9,10 @@
 import type { Server, Socket } from "node:net";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Endpoint } from "../membership/types";
-import { clientNode, nodeNet, nodeStream } from "./modules";
+import { clientNode, cockatiel, nodeNet, nodeStream } from "./modules";
+
+/** What a tunnel opener resolves to: the WebSocket, or (with retries) a getter of it. */
+type Closable = { close(): void };
 
 /** Connects one accepted local socket to its remote end; rejects when the tunnel cannot open. */
 export type Tunnel = (socket: Socket) => Promise<void>;
@@ -49,6 +52,12 @@ export async function startForwardServer(host: string, tunnel: Tunnel): Promise<
   };
 }
 
+/** Closes a tunnel that opened after its connection was given up. */
+function closeTunnel(opened: Closable | (() => Closable | null)): void {
+  if (typeof opened === "function") opened()?.close();
+  else opened.close();
+}
+
 /**
  * A tunnel through `pods/portforward` to `port` of pod `namespace/pod`. The error stream carries
  * the kubelet's refusal (e.g. nothing listens on the port); the connection is then reset.
@@ -58,6 +67,7 @@ export function kubePortForwardTunnel(
   namespace: string,
   pod: string,
   port: number,
+  openTimeoutMs = 15_000,
 ): Tunnel {
   return async (socket) => {
     const k8s = clientNode();
@@ -71,7 +81,7 @@ export function kubePortForwardTunnel(
         done();
       },
     });
-    const opened = await new k8s.PortForward(kubeConfig).portForward(
+    const opening = new k8s.PortForward(kubeConfig).portForward(
       namespace,
       pod,
       [port],
@@ -79,8 +89,22 @@ export function kubePortForwardTunnel(
       refusals,
       socket,
     );
+    const { timeout, TimeoutStrategy } = cockatiel();
+    let opened: Awaited<typeof opening>;
+    try {
+      // The WebSocket handshake has no deadline of its own.
+      opened = await timeout(openTimeoutMs, TimeoutStrategy.Aggressive).execute(() => opening);
+    } catch (error) {
+      opening.then(closeTunnel, () => undefined);
+      throw error;
+    }
     if (typeof opened === "function")
       throw new Error("port-forward: unexpected restartable tunnel");
+    // The local client may have given up while the tunnel opened.
+    if (socket.destroyed) {
+      opened.close();
+      return;
+    }
     opened.on("close", () => socket.end());
     opened.on("error", (error: Error) => socket.destroy(error));
     socket.on("close", () => opened.close());
