@@ -11,7 +11,8 @@ import type { Endpoint, MemberSlot } from "../membership/types";
 import { podIPClientURL, templateClientURL } from "./client-url";
 import type { KubeContext } from "./kubeconfig";
 import { describePod, readPod } from "./pods";
-import { kubePortForwardTunnel, probePortForward, startForwardServer } from "./port-forward";
+import { probePortForward } from "./forward-probe";
+import { kubePortForwardTunnel, startForwardServer } from "./port-forward";
 
 export interface AccessSettings {
   access?: AccessMode;
@@ -64,7 +65,7 @@ export async function openClientEndpoint(
       }
       const { namespace } = ctx.identity;
       const podName = pod.metadata?.name ?? slot.name;
-      await probePortForward(ctx.kubeConfig, namespace, podName, CLIENT_PORT);
+      await probePortForward(ctx, podName, CLIENT_PORT);
       const tunnel = kubePortForwardTunnel(ctx.kubeConfig, namespace, podName, CLIENT_PORT);
       return startForwardServer(FORWARD_HOST, tunnel);
     }

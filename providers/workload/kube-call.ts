@@ -79,7 +79,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 /** The API server's explanation from a `Status` body, when there is one. */
-function statusText(body: unknown): string | undefined {
+export function statusText(body: unknown): string | undefined {
   if (typeof body !== "string" || body.length === 0) return undefined;
   try {
     const parsed = JSON.parse(body) as { reason?: unknown; message?: unknown };

@@ -13,6 +13,12 @@ export const cockatiel = (): typeof import("cockatiel") => require("cockatiel");
 
 export const nodeNet = (): typeof import("net") => require("node:net");
 
+export const nodeHttp = (): typeof import("http") => require("node:http");
+
+export const nodeHttps = (): typeof import("https") => require("node:https");
+
+export const nodeCrypto = (): typeof import("crypto") => require("node:crypto");
+
 export const nodeStream = (): typeof import("stream") => require("node:stream");
 
 export const sleep = (ms: number): Promise<void> =>

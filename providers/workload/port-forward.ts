@@ -11,6 +11,9 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Endpoint } from "../membership/types";
 import { clientNode, cockatiel, nodeNet, nodeStream } from "./modules";
 
+/** What a tunnel opener resolves to: the WebSocket, or (with retries) a getter of it. */
+type Closable = { close(): void };
+
 /** Connects one accepted local socket to its remote end; rejects when the tunnel cannot open. */
 export type Tunnel = (socket: Socket) => Promise<void>;
 
@@ -49,14 +52,10 @@ export async function startForwardServer(host: string, tunnel: Tunnel): Promise<
   };
 }
 
-/** What the kubelet or API server said when a forward failed, from the WebSocket error event. */
-function forwardFailure(error: unknown, timeoutMs: number): string {
-  if ((error as { isTaskCancelledError?: unknown } | null)?.isTaskCancelledError === true) {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  const event = error as { message?: unknown; error?: { message?: unknown } } | null;
-  const message = event?.error?.message ?? event?.message;
-  return typeof message === "string" && message ? message : String(error);
+/** Closes a tunnel that opened after its connection was given up. */
+function closeTunnel(opened: Closable | (() => Closable | null)): void {
+  if (typeof opened === "function") opened()?.close();
+  else opened.close();
 }
 
 /**
@@ -68,6 +67,7 @@ export function kubePortForwardTunnel(
   namespace: string,
   pod: string,
   port: number,
+  openTimeoutMs = 15_000,
 ): Tunnel {
   return async (socket) => {
     const k8s = clientNode();
@@ -81,7 +81,7 @@ export function kubePortForwardTunnel(
         done();
       },
     });
-    const opened = await new k8s.PortForward(kubeConfig).portForward(
+    const opening = new k8s.PortForward(kubeConfig).portForward(
       namespace,
       pod,
       [port],
@@ -89,50 +89,24 @@ export function kubePortForwardTunnel(
       refusals,
       socket,
     );
+    const { timeout, TimeoutStrategy } = cockatiel();
+    let opened: Awaited<typeof opening>;
+    try {
+      // The WebSocket handshake has no deadline of its own.
+      opened = await timeout(openTimeoutMs, TimeoutStrategy.Aggressive).execute(() => opening);
+    } catch (error) {
+      opening.then(closeTunnel, () => undefined);
+      throw error;
+    }
     if (typeof opened === "function")
       throw new Error("port-forward: unexpected restartable tunnel");
+    // The local client may have given up while the tunnel opened.
+    if (socket.destroyed) {
+      opened.close();
+      return;
+    }
     opened.on("close", () => socket.end());
     opened.on("error", (error: Error) => socket.destroy(error));
     socket.on("close", () => opened.close());
   };
-}
-
-/**
- * Opens and closes one tunnel to check that the API server accepts the forward (pod exists, its
- * kubelet answers), so a refusal is reported once, naming the pod, instead of as dropped connections.
- */
-export async function probePortForward(
-  kubeConfig: KubeConfig,
-  namespace: string,
-  pod: string,
-  port: number,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const k8s = clientNode();
-  const { PassThrough } = nodeStream();
-  const { timeout, TimeoutStrategy } = cockatiel();
-  const input = new PassThrough();
-  const opening = new k8s.PortForward(kubeConfig).portForward(
-    namespace,
-    pod,
-    [port],
-    new PassThrough(),
-    null,
-    input,
-  );
-  const closeWhenOpen = (opened: Awaited<typeof opening>): void => {
-    if (typeof opened !== "function") opened.close();
-  };
-  try {
-    // The WebSocket handshake has no deadline of its own.
-    closeWhenOpen(await timeout(timeoutMs, TimeoutStrategy.Aggressive).execute(() => opening));
-  } catch (error) {
-    opening.then(closeWhenOpen, () => undefined);
-    throw new Error(
-      `port-forward to pod ${namespace}/${pod} port ${port} refused by the Kubernetes API at ${kubeConfig.getCurrentCluster()?.server}: ${forwardFailure(error, timeoutMs)}`,
-      { cause: error },
-    );
-  } finally {
-    input.end();
-  }
 }

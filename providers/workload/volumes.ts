@@ -11,6 +11,8 @@ import { describePod, readPod } from "./pods";
 import { ordinalOf } from "./pod-state";
 import { DEFAULT_WAIT_LIMITS, waitUntil, type WaitLimits } from "./wait";
 
+const PVC_PROTECTION = "kubernetes.io/pvc-protection";
+
 const describePvc = (ctx: KubeContext, ordinal: number): string =>
   `PersistentVolumeClaim ${ctx.identity.namespace}/${pvcName(ctx.identity, ordinal)}`;
 
@@ -63,7 +65,11 @@ export async function deleteVolume(
       );
       if (!pvc) return undefined;
       const finalizers = pvc.metadata?.finalizers ?? [];
-      return `it still exists${finalizers.length > 0 ? ` with finalizers ${finalizers.join(", ")} (kubernetes.io/pvc-protection clears once no pod uses the claim)` : ""}`;
+      if (finalizers.length === 0) return "it still exists";
+      const hint = finalizers.includes(PVC_PROTECTION)
+        ? ` (${PVC_PROTECTION} clears once no pod uses the claim)`
+        : "";
+      return `it still exists with finalizers ${finalizers.join(", ")}${hint}`;
     },
     limits,
   );

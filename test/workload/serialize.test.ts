@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MembershipArgs } from "../../providers/membership/inputs";
 import { createKubernetesWorkload } from "../../providers/workload/kubernetes-workload";
 import { kubeconfigText } from "./kubeconfig-text";
+import { loadSerialized } from "./load-serialized";
 
 /** Shaped like the membership provider: it builds the workload inside its methods, from inputs. */
 const provider = {
@@ -38,15 +39,7 @@ describe("serialization by Pulumi", () => {
   });
 
   it("a provider calling it serializes and runs once loaded the way the dynamic-provider host loads it", async () => {
-    const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    // The same loader `@pulumi/pulumi/cmd/dynamic-provider` uses, resolving modules from its location.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS module
-    const requireFromString = require("require-from-string") as (
-      code: string,
-      filename: string,
-    ) => { handler: () => typeof provider };
-    const host = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
-    const loaded = requireFromString(text, host).handler();
+    const loaded = await loadSerialized(provider);
     assert.deepEqual(await loaded.read("", args), {
       id: "StatefulSet db/etcd",
       props: {
