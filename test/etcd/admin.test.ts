@@ -79,7 +79,8 @@ describe("EtcdAdmin against etcd 3.5", () => {
   });
 
   it("retries promote while the learner is not in sync, within its budget", async () => {
-    const [, learner] = (await admin.memberList(url(c, 0))).members;
+    const learner = (await admin.memberList(url(c, 0))).members.find((m) => m.isLearner);
+    assert.ok(learner, "the learner added before");
     await assert.rejects(impatient.promote(url(c, 0), learner.id), /in sync with leader/);
     const members = (await admin.memberList(url(c, 0))).members;
     await c.workload.writeJoinConfig({
