@@ -15,7 +15,8 @@ export interface HostsEntry {
   names: string[];
 }
 
-const blockPattern =
+/** One kubelet's block, any kubelet's: `pid` names the process that wrote it. */
+export const hostsBlockPattern =
   /^# BEGIN etcd-k8s process-kubelet pid (\d+) [^\n]*\n(?:.*\n)*?# END etcd-k8s process-kubelet pid \1[^\n]*\n/gm;
 
 function alive(pid: number): boolean {
@@ -29,7 +30,7 @@ function alive(pid: number): boolean {
 
 /** Text of `/etc/hosts` without the blocks of kubelets that are no longer running. */
 export function withoutStaleBlocks(text: string): string {
-  return text.replace(blockPattern, (block, pid: string) => (alive(Number(pid)) ? block : ""));
+  return text.replace(hostsBlockPattern, (block, pid: string) => (alive(Number(pid)) ? block : ""));
 }
 
 export class HostsFile {
