@@ -20,12 +20,7 @@ import {
   pvcName,
 } from "../../components/naming";
 import { type ControlPlane, startControlPlane } from "./controlPlane";
-import {
-  bootstrapJoinConfigMap,
-  namespace,
-  peerService,
-  statefulSet,
-} from "./fixtures/etcdStatefulSet";
+import { bootstrapJoinConfigMap, componentObjects } from "./fixtures/etcdStatefulSet";
 import { type Kubelet, startKubelet } from "./kubelet";
 import { hostsBlockPattern } from "./kubelet/hosts";
 import { serverSideApply } from "./support/apply";
@@ -99,7 +94,8 @@ function processExists(pid: number): boolean {
 }
 
 test("a member pod waits for its join ConfigMap, then runs real etcd on its pod IP and DNS name", async () => {
-  await serverSideApply(config, [namespace(cluster), peerService(cluster), statefulSet(cluster)]);
+  const objects = await componentObjects(cluster);
+  await serverSideApply(config, [objects.namespace, objects.peerService, objects.statefulSet]);
   const waiting = await until(
     "etcd-0 to wait for its join ConfigMap",
     async () => {
@@ -215,7 +211,7 @@ test("an exiting container restarts with back-off and reports its last exit", as
     ETCD_INITIAL_CLUSTER: `${podName(cluster, 0)}=${peerURL(cluster, 0)}`,
     ETCD_INITIAL_CLUSTER_STATE: "new",
   };
-  await serverSideApply(config, [join, statefulSet(crashing, "Retain")]);
+  await serverSideApply(config, [join, (await componentObjects(crashing, "Retain")).statefulSet]);
   const status = await until(
     "crash-0 to crash-loop",
     async () => {

@@ -8,7 +8,7 @@ import type { PodState, Workload } from "../../providers/membership/types";
 import { connectKube } from "../../providers/workload/kubeconfig";
 import { waitUntil } from "../../providers/workload/wait";
 import { startControlPlane, type ControlPlane } from "../e2e/controlPlane";
-import { namespace, peerService, statefulSet } from "../e2e/fixtures/etcdStatefulSet";
+import { componentObjects } from "../e2e/fixtures/etcdStatefulSet";
 import { startKubelet, type Kubelet } from "../e2e/kubelet";
 import { serverSideApply } from "../e2e/support/apply";
 import { foreignPod, parkedStatefulSet } from "./kube-objects";
@@ -45,10 +45,11 @@ export async function startTestCluster(): Promise<TestCluster> {
       podIPRange: POD_IPS,
       crashLoopBackoff: { initialMs: 500, maxMs: 2_000 },
     });
+    const objects = await componentObjects(member);
     await serverSideApply(connectKube(member, plane.kubeconfig).kubeConfig, [
-      namespace(member),
-      peerService(member),
-      statefulSet(member),
+      objects.namespace,
+      objects.peerService,
+      objects.statefulSet,
       parkedStatefulSet(parked, 1),
       foreignPod(parked, "parked-canary"),
     ]);
