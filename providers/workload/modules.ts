@@ -20,6 +20,3 @@ export const nodeHttps = (): typeof import("https") => require("node:https");
 export const nodeCrypto = (): typeof import("crypto") => require("node:crypto");
 
 export const nodeStream = (): typeof import("stream") => require("node:stream");
-
-export const sleep = (ms: number): Promise<void> =>
-  (require("node:timers/promises") as typeof import("timers/promises")).setTimeout(ms);

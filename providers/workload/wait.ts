@@ -1,5 +1,5 @@
 /** Waiting on live state: short, growing intervals and a bounded total time, never a fixed sleep. */
-import { cockatiel, sleep } from "./modules";
+import { pollUntil } from "../backoff";
 
 export interface WaitLimits {
   initialDelayMs: number;
@@ -22,21 +22,20 @@ export async function waitUntil(
   pending: () => Promise<string | undefined>,
   limits: WaitLimits = DEFAULT_WAIT_LIMITS,
 ): Promise<void> {
-  const { ExponentialBackoff } = cockatiel();
-  const deadline = Date.now() + limits.totalMs;
-  let backoff = new ExponentialBackoff({
-    initialDelay: limits.initialDelayMs,
-    maxDelay: limits.maxDelayMs,
-  }).next();
-  for (;;) {
-    const state = await pending();
-    if (state === undefined) return;
-    if (Date.now() + backoff.duration > deadline) {
-      const total =
-        limits.totalMs >= 1000 ? `${Math.round(limits.totalMs / 1000)} s` : `${limits.totalMs} ms`;
-      throw new Error(`${what}: gave up after ${total}: ${state}`);
-    }
-    await sleep(backoff.duration);
-    backoff = backoff.next(undefined);
-  }
+  let state: string | undefined;
+  const done = await pollUntil(
+    {
+      budgetMs: limits.totalMs,
+      initialDelayMs: limits.initialDelayMs,
+      maxDelayMs: limits.maxDelayMs,
+    },
+    async () => {
+      state = await pending();
+      return state === undefined ? true : undefined;
+    },
+  );
+  if (done) return;
+  const total =
+    limits.totalMs >= 1000 ? `${Math.round(limits.totalMs / 1000)} s` : `${limits.totalMs} ms`;
+  throw new Error(`${what}: gave up after ${total}: ${state}`);
 }

@@ -1,5 +1,4 @@
-import { ExponentialBackoff } from "cockatiel";
-import { setTimeout as sleep } from "node:timers/promises";
+import { pollUntil } from "../../../providers/backoff";
 
 export interface PollOptions {
   timeoutMs: number;
@@ -18,27 +17,23 @@ export async function until<T>(
   probe: () => Promise<T | undefined> | T | undefined,
   options: PollOptions,
 ): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  let backoff = new ExponentialBackoff({
-    initialDelay: options.initialIntervalMs ?? 50,
-    maxDelay: options.maxIntervalMs ?? 1_000,
-  }).next();
-  let last: string;
-  for (;;) {
+  let last = "not yet";
+  const budget = {
+    budgetMs: options.timeoutMs,
+    initialDelayMs: options.initialIntervalMs ?? 50,
+    maxDelayMs: options.maxIntervalMs ?? 1_000,
+  };
+  const value = await pollUntil(budget, async () => {
     try {
-      const value = await probe();
-      if (value !== undefined) return value;
+      const result = await probe();
       last = "not yet";
+      return result;
     } catch (error) {
       last = (error as Error).message;
+      return undefined;
     }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) {
-      throw new Error(
-        `timed out after ${options.timeoutMs} ms waiting for ${what} (last: ${last})`,
-      );
-    }
-    await sleep(Math.min(backoff.duration, remaining));
-    backoff = backoff.next(undefined);
-  }
+  });
+  if (value === undefined)
+    throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what} (last: ${last})`);
+  return value;
 }
