@@ -5,6 +5,7 @@
  *   peer + client Service builders/services.ts
  *   StatefulSet          builders/statefulSet.ts, pod from builders/podSpec.ts + etcdContainer.ts
  *   PodDisruptionBudget  builders/disruptionBudget.ts
+ *   NetworkPolicy        builders/networkPolicy.ts     (only with networkPolicy.enabled)
  *   etcd membership      providers/membership (dynamic provider; scales the StatefulSet)
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -12,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { initialClusterToken } from "./builders/clusterToken";
 import { disruptionBudgetArgs } from "./builders/disruptionBudget";
 import { namespaceArgs } from "./builders/namespace";
+import { networkPolicyArgs } from "./builders/networkPolicy";
 import { etcdPodSpec } from "./builders/podSpec";
 import { clientServiceArgs, peerServiceArgs } from "./builders/services";
 import { statefulSetArgs } from "./builders/statefulSet";
@@ -116,6 +118,13 @@ export class EtcdCluster extends pulumi.ComponentResource {
       disruptionBudgetArgs(settings),
       childOpts,
     );
+
+    if (settings.networkPolicy.enabled)
+      new k8s.networking.v1.NetworkPolicy(
+        naming.networkPolicyName(identity),
+        networkPolicyArgs(settings),
+        childOpts,
+      );
 
     this.statefulSetName = statefulSet.metadata.name;
     this.namespace = statefulSet.metadata.namespace;

@@ -52,3 +52,5 @@ export const clientEndpoint = (c: ClusterIdentity): string =>
 
 /** The PodDisruptionBudget shares the cluster name: there is one per cluster. */
 export const disruptionBudgetName = (c: ClusterIdentity): string => c.name;
+/** One NetworkPolicy per cluster, named like it. */
+export const networkPolicyName = (c: ClusterIdentity): string => c.name;

@@ -23,6 +23,11 @@ import {
   violation,
 } from "./rules";
 import {
+  type NetworkPolicyArgs,
+  type NetworkPolicySettings,
+  checkNetworkPolicy,
+} from "./networkPolicy";
+import {
   type ContainerResources,
   type StorageArgs,
   type StorageSettings,
@@ -34,6 +39,7 @@ import {
 } from "./structuredValues";
 
 export type { ContainerResources, ResourceQuantities, StorageArgs } from "./structuredValues";
+export type { NetworkPolicyArgs, NetworkPolicySettings, TrafficSource } from "./networkPolicy";
 
 export const ANTI_AFFINITIES = ["preferred", "required", "none"] as const;
 export const CLIENT_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
@@ -74,6 +80,8 @@ export interface EtcdClusterArgs {
   access?: AccessMode;
   /** With access `endpoints`: a client URL per member, `{ordinal}` or `{name}` substituted. */
   endpointTemplate?: string;
+  /** A NetworkPolicy limiting who reaches the members (off by default; see README). */
+  networkPolicy?: NetworkPolicyArgs;
 }
 
 /** Validated arguments with every default applied. */
@@ -93,6 +101,7 @@ export interface ClusterSettings {
   annotations: Record<string, string>;
   access: AccessMode;
   endpointTemplate?: string;
+  networkPolicy: NetworkPolicySettings;
 }
 
 export const DEFAULTS = {
@@ -151,6 +160,7 @@ export function checkClusterArgs(
   const access = args.access ?? DEFAULTS.access;
   collect(out, checkOneOf("access", access, ACCESS_MODES));
   collect(out, checkEndpointTemplate("endpointTemplate", args.endpointTemplate, access));
+  const networkPolicy = checkNetworkPolicy(args.networkPolicy, out);
   if (out.length > 0) return { violations: out };
   const settings: ClusterSettings = {
     size: args.size,
@@ -167,6 +177,7 @@ export function checkClusterArgs(
     labels,
     annotations,
     access,
+    networkPolicy,
     ...(args.endpointTemplate === undefined ? {} : { endpointTemplate: args.endpointTemplate }),
   };
   return { settings, violations: [] };

@@ -25,6 +25,12 @@ export const DEFAULT_ADMIN_OPTIONS: AdminOptions = {
   retry: { budgetMs: 30_000, initialDelayMs: 20, maxDelayMs: 250 },
 };
 
+/**
+ * Defragmentation rewrites a member's whole database and blocks that member meanwhile: seconds per
+ * GiB on a fast disk, far longer on a slow one, hence its own deadline instead of `callTimeoutMs`.
+ */
+export const DEFRAGMENT_TIMEOUT_MS = 10 * 60_000;
+
 /** etcd3 bundles cockatiel 3; the one method it calls on a policy, execute(fn), is the same in 4. */
 type ClientPolicy = NonNullable<NonNullable<etcd3.IOptions["faultHandling"]>["global"]>;
 
@@ -96,6 +102,15 @@ export class EtcdAdmin {
       memberId: hexId(a.memberID),
       alarm: String(a.alarm).toUpperCase(),
     }));
+  }
+
+  /**
+   * Defragments the one member behind `url`. Not retried: a call that timed out may still be
+   * running on the member, and a second one would only queue behind it. The answer is not read
+   * (etcd 3.4 sends no header).
+   */
+  async defragment(url: string, timeoutMs = DEFRAGMENT_TIMEOUT_MS): Promise<void> {
+    await this.client(url).maintenance.defragment({ deadline: Date.now() + timeoutMs });
   }
 
   /** Adds a learner with this peer URL, or returns the one a lost earlier attempt added. */

@@ -3,6 +3,7 @@
  * goal, or done, or a refusal that changes nothing. Pure, so every rule is unit-tested and a rerun
  * after any interruption resumes from whatever the live state is (DESIGN.md invariants 1-7).
  */
+import { alarmRefusal } from "./alarmAdvice";
 import {
   type ClusterView,
   type SlotMember,
@@ -148,13 +149,13 @@ function refuseUnhealthy(o: Observation, view: ClusterView, slotOf: SlotOf): Dec
   if ((sick.length > 0 || !view.leader) && bootstrapping)
     return step({ kind: "wait", slot: slotOf(0), until: "answering" });
   // Alarms first: etcd also reports them as Status errors of every member, less readably.
-  if (o.alarms.length > 0) {
-    const who = (id: string) => view.members.find((m) => m.member.id === id)?.slot.name ?? id;
+  if (o.alarms.length > 0)
     return refuse(
-      `alarms are raised: ${o.alarms.map((a) => `${who(a.memberId)} (id ${a.memberId}): ${a.alarm}`).join(", ")}; nothing was changed. ` +
-        "Resolve the cause (e.g. free space and defragment), disarm them (etcdctl alarm disarm), then rerun.",
+      alarmRefusal(
+        o.alarms,
+        view.members.map((m) => ({ id: m.member.id, slot: m.slot })),
+      ),
     );
-  }
   if (sick.length > 0) {
     const lines = sick.map(({ v, problem }) => {
       const pod = o.pods.find((p) => p.ordinal === v.slot.ordinal);

@@ -16,7 +16,13 @@ import { listPods } from "./pods";
 import { patchReplicas, readReplicas } from "./statefulset-scale";
 import { deleteVolume, listVolumes } from "./volumes";
 
-export function createKubernetesWorkload(args: MembershipArgs): Workload {
+/** What reaching the members takes; the membership inputs carry it, and so do the defrag flags. */
+export type WorkloadArgs = Pick<
+  MembershipArgs,
+  "clusterName" | "namespace" | "clusterDomain" | "access" | "endpointTemplate" | "kubeconfig"
+>;
+
+export function createKubernetesWorkload(args: WorkloadArgs): Workload {
   const identity: ClusterIdentity = {
     name: args.clusterName,
     namespace: args.namespace,

@@ -8,4 +8,15 @@ describeStack("prod", {
   resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } },
   labels: { environment: "prod", team: "platform" },
   annotations: { "example.com/owner": "platform-team" },
+  networkPolicy: {
+    client: [
+      {
+        namespaceSelector: { matchLabels: { environment: "prod" } },
+        podSelector: { matchLabels: { "etcd-client": "true" } },
+      },
+    ],
+    metrics: [
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+    ],
+  },
 });

@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IService } from "kubernetes-models/v1/Service";
 import { initialClusterToken } from "../../components/builders/clusterToken";
@@ -31,6 +32,8 @@ export interface StackExpectations {
   resources: object;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** The `from` entries of the client and metrics rules; absent when the stack emits no policy. */
+  networkPolicy?: { client: object[]; metrics: object[] };
 }
 
 const SELECTOR = { "app.kubernetes.io/name": "etcd", "app.kubernetes.io/instance": "etcd" };
@@ -40,6 +43,7 @@ const TYPES = {
   statefulSet: "kubernetes:apps/v1:StatefulSet",
   budget: "kubernetes:policy/v1:PodDisruptionBudget",
   membership: "pulumi-nodejs:dynamic/etcd:Membership",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 };
 
 interface ProgramRun {
@@ -73,7 +77,7 @@ export function describeStack(stack: string, expected: StackExpectations): void 
     const children = () => run.registrations.filter((r) => r !== component);
     const kubernetesObjects = () => children().filter((r) => r.type.startsWith("kubernetes:"));
 
-    it("registers the component, its five objects and the membership resource", () => {
+    it("registers the component, its objects and the membership resource", () => {
       assert.deepEqual(
         run.registrations.map((r) => `${r.type} ${r.name}`).sort(),
         [
@@ -84,6 +88,7 @@ export function describeStack(stack: string, expected: StackExpectations): void 
           `${TYPES.namespace} ${expected.namespace}`,
           `${TYPES.budget} etcd`,
           `${TYPES.membership} etcd-membership`,
+          ...(expected.networkPolicy ? [`${TYPES.networkPolicy} etcd`] : []),
         ].sort(),
       );
       assert.equal(component.custom, false);
@@ -272,5 +277,29 @@ export function describeStack(stack: string, expected: StackExpectations): void 
       const percent = Number(String(budget.spec?.minAvailable).replace(/%$/, ""));
       assert.equal(Math.ceil((percent * expected.size) / 100), Math.floor(expected.size / 2) + 1);
     });
+
+    it(
+      expected.networkPolicy
+        ? "admits peers from members only, clients and metrics from the configured sources"
+        : "emits no NetworkPolicy",
+      () => {
+        const policies = run.registrations.filter((r) => r.type === TYPES.networkPolicy);
+        if (!expected.networkPolicy) {
+          assert.deepEqual(policies, []);
+          return;
+        }
+        const policy = inputsOf<INetworkPolicy>(run.registrations, TYPES.networkPolicy, "etcd");
+        assert.deepEqual(policy.spec?.podSelector, { matchLabels: SELECTOR });
+        assert.deepEqual(policy.spec?.policyTypes, ["Ingress"]);
+        assert.deepEqual(policy.spec?.ingress, [
+          {
+            from: [{ podSelector: { matchLabels: SELECTOR } }],
+            ports: [{ port: 2380, protocol: "TCP" }],
+          },
+          { from: expected.networkPolicy.client, ports: [{ port: 2379, protocol: "TCP" }] },
+          { from: expected.networkPolicy.metrics, ports: [{ port: 2381, protocol: "TCP" }] },
+        ]);
+      },
+    );
   });
 }

@@ -8,4 +8,15 @@ describeStack("staging", {
   resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
   labels: { environment: "staging" },
   annotations: {},
+  networkPolicy: {
+    client: [
+      {
+        namespaceSelector: { matchLabels: { environment: "staging" } },
+        podSelector: { matchLabels: { "etcd-client": "true" } },
+      },
+    ],
+    metrics: [
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+    ],
+  },
 });

@@ -87,6 +87,8 @@ describe("refusals on a live cluster", () => {
         message,
         new RegExp(`alarms are raised: ref-2 \\(id ${member.memberId}\\): NOSPACE`),
       );
+      assert.match(message, /NOSPACE \(ref-2\): a database reached its space quota/);
+      assert.match(message, /npm run defrag -- .*then disarm \(etcdctl alarm disarm\) and rerun/);
     } finally {
       await alarmClient.maintenance.alarm({
         action: "Deactivate",

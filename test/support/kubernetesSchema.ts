@@ -27,6 +27,10 @@ const KINDS: Record<string, [string, string]> = {
   "v1/Service": ["v1/Service.js", "V1Service"],
   "apps/v1/StatefulSet": ["apps/v1/StatefulSet.js", "V1StatefulSet"],
   "policy/v1/PodDisruptionBudget": ["policy/v1/PodDisruptionBudget.js", "V1PodDisruptionBudget"],
+  "networking.k8s.io/v1/NetworkPolicy": [
+    "networking.k8s.io/v1/NetworkPolicy.js",
+    "V1NetworkPolicy",
+  ],
 };
 
 const load = createRequire(__filename);

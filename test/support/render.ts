@@ -3,6 +3,7 @@
  * plain Kubernetes object it stands for, typed by kubernetes-models for reading in tests.
  */
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
@@ -18,6 +19,9 @@ export const asNamespace = (args: unknown) => as<INamespace>("v1", "Namespace", 
 export const asStatefulSet = (args: unknown) => as<IStatefulSet>("apps/v1", "StatefulSet", args);
 export const asDisruptionBudget = (args: unknown) =>
   as<IPodDisruptionBudget>("policy/v1", "PodDisruptionBudget", args);
+
+export const asNetworkPolicy = (args: unknown) =>
+  as<INetworkPolicy>("networking.k8s.io/v1", "NetworkPolicy", args);
 
 export async function resolvePodSpec(spec: pulumi.Output<unknown>): Promise<IPodSpec> {
   return (await outputValue(spec)) as IPodSpec;

@@ -44,6 +44,12 @@ describe("cluster settings: defaults", () => {
       labels: {},
       annotations: {},
       access: "port-forward",
+      networkPolicy: {
+        enabled: false,
+        clientSelectors: [],
+        metricsSelectors: [],
+        providerCIDRs: [],
+      },
     });
   });
 
@@ -64,6 +70,12 @@ describe("cluster settings: defaults", () => {
       annotations: { "example.com/owner": "me" },
       access: "endpoints",
       endpointTemplate: "https://{name}.etcd.example.com:2379",
+      networkPolicy: {
+        enabled: true,
+        clientSelectors: [{ namespaceSelector: { team: "orders" } }],
+        metricsSelectors: [{ namespaceSelector: {}, podSelector: { app: "prometheus" } }],
+        providerCIDRs: ["10.20.0.0/16"],
+      },
     };
     assert.deepEqual(checkClusterArgs(args, "ignored").settings, args);
   });
