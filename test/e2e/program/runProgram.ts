@@ -28,6 +28,8 @@ export interface ProgramJob {
   kubeconfigPath: string;
   stateDir: string;
   operation: "up" | "preview" | "destroy";
+  /** `--refresh`: read each dynamic resource's live state before its step. */
+  refresh?: boolean;
 }
 
 const DYNAMIC_TYPE = /^pulumi-nodejs:dynamic\//;
@@ -91,6 +93,10 @@ async function run(job: ProgramJob): Promise<Props> {
     project: job.project,
     env: { KUBECONFIG: job.kubeconfigPath },
   });
+  // Stopped from outside: the provider process goes too (it would otherwise outlive this one).
+  const stopOnSignal = () => void provider.stop().finally(() => process.exit(1));
+  process.once("SIGINT", stopOnSignal);
+  process.once("SIGTERM", stopOnSignal);
   // The provider's progress lines, as they come (the CLI shows them as diagnostics).
   const forwardOutput = setInterval(() => {
     for (const line of provider.output.splice(0)) console.log(`  provider: ${line}`);
@@ -218,6 +224,10 @@ async function dynamicResource(
     return { id: engine.state()?.id ?? "", state: planned.inputs };
   }
   ctx.registered.dynamicResources.push(urn);
+  if (job.refresh && engine.state()) {
+    await engine.refresh();
+    console.log(`refreshed ${urn}`);
+  }
   const result = await engine.up(inputs);
   console.log(`${result.operation} ${urn}`);
   return { id: engine.state()!.id, state: result.outputs };

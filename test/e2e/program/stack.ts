@@ -78,17 +78,17 @@ export class Stack {
     return { ...this.settings };
   }
 
-  /** `pulumi config set` for each key, then `pulumi up`. */
-  async up(changes: StackSettings = {}): Promise<RunResult> {
+  /** `pulumi config set` for each key, then `pulumi up` (with `--refresh` when asked). */
+  async up(changes: StackSettings = {}, options: { refresh?: boolean } = {}): Promise<RunResult> {
     this.settings = { ...this.settings, ...changes };
-    return this.run("up");
+    return this.run("up", options.refresh === true);
   }
 
   async destroy(): Promise<RunResult> {
-    return this.run("destroy");
+    return this.run("destroy", false);
   }
 
-  private async run(operation: ProgramJob["operation"]): Promise<RunResult> {
+  private async run(operation: ProgramJob["operation"], refresh: boolean): Promise<RunResult> {
     const started = Date.now();
     const run = await runProgram(
       {
@@ -99,6 +99,7 @@ export class Stack {
         kubeconfigPath: this.options.kubeconfigPath,
         stateDir: this.options.stateDir,
         operation,
+        refresh,
       },
       this.options.onLine,
     );

@@ -5,12 +5,11 @@
  * `[timing]` line per step.
  */
 import * as k8s from "@kubernetes/client-node";
-import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type ClusterIdentity, peerURL, podName } from "../../../components/naming";
-import { type ClusterState, readClusterState, withEtcd } from "../clusterState";
+import type { ClusterIdentity } from "../../../components/naming";
+import { type ClusterState, readClusterState } from "../clusterState";
 import {
   type LocalKubernetes,
   type LocalKubernetesOptions,
@@ -19,13 +18,10 @@ import {
 import { DEFAULTS } from "../../../components/config/settings";
 import { DEFAULT_CLUSTER_NAME } from "../../../components/config/stackConfig";
 import { type RunResult, Stack, type StackSettings, e2eStackSettings } from "../program/stack";
-import { until } from "../support/poll";
+import { DataMarkers, waitSettled } from "../settled";
 
 /** Every scenario's control plane binds here; pod ranges differ per scenario file. */
 export const CONTROL_PLANE_HOST = "127.3.0.1";
-const DATA_PREFIX = "e2e/";
-/** After `up` returns, readiness probes (every 5 s) and a rollout may still be finishing. */
-const CONVERGE = { timeoutMs: 180_000, maxIntervalMs: 1_000 };
 
 export interface ScenarioOptions extends Pick<
   LocalKubernetesOptions,
@@ -45,8 +41,8 @@ export class Scenario {
   readonly cluster: ClusterIdentity;
   readonly kubeConfig = new k8s.KubeConfig();
   readonly stack: Stack;
-  /** Keys written so far (one per step) and their values: all must stay readable. */
-  private readonly data = new Map<string, string>();
+  /** One key per step: all must stay readable. */
+  private readonly data = new DataMarkers("e2e/");
 
   private constructor(
     readonly name: string,
@@ -97,9 +93,13 @@ export class Scenario {
   }
 
   /** `pulumi up` with these settings changed; prints the step's wall time and provider steps. */
-  async up(step: string, changes: StackSettings = {}): Promise<RunResult> {
+  async up(
+    step: string,
+    changes: StackSettings = {},
+    options: { refresh?: boolean } = {},
+  ): Promise<RunResult> {
     console.log(`--- ${this.name}: ${step}`);
-    const result = await this.stack.up(changes);
+    const result = await this.stack.up(changes, options);
     const steps = result.log.filter((l) => l.includes("[etcd membership]")).length;
     console.log(
       `[timing] ${this.name}: ${step}: up ${seconds(result.ms)} (${steps} provider steps)`,
@@ -118,74 +118,41 @@ export class Scenario {
     return readClusterState(this.kubeConfig, this.cluster);
   }
 
+  /** The first warning or error of a pod's first run, from the kubelet's log of that run. */
+  private firstComplaint(pod: string): string {
+    const current = this.kubernetes.kubelet.logFile(this.cluster.namespace, pod, "etcd");
+    const first = current && path.join(path.dirname(current), "0.log");
+    if (!first || !fs.existsSync(first)) return "no log";
+    for (const line of fs.readFileSync(first, "utf8").split("\n")) {
+      try {
+        const entry = JSON.parse(line) as { level?: string; msg?: string; error?: string };
+        if (entry.level === "warn" || entry.level === "error" || entry.level === "fatal")
+          return `${entry.level}: ${entry.msg}${entry.error ? `: ${entry.error}` : ""}`;
+      } catch {
+        // Not one of etcd's JSON log lines.
+      }
+    }
+    return "no warning logged";
+  }
+
   /**
-   * Waits until the cluster is what `size` asks for, then writes this step's key and checks that
-   * every key written so far is readable on every member. `volumes` defaults to one per member.
+   * Waits until the cluster has settled at `size` (see settled.ts), then writes this step's key
+   * and checks that every key written so far is readable on every member. `volumes` defaults to
+   * one per member.
    */
   async converged(step: string, size: number, volumes = size): Promise<ClusterState> {
     const started = Date.now();
-    const state = await until(
-      `${this.name}: ${step}: the cluster to converge at ${size} members`,
-      async () => {
-        const s = await this.state();
-        const problems = this.problems(s, size, volumes);
-        if (problems.length > 0) throw new Error(problems.join("; "));
-        return s;
-      },
-      CONVERGE,
-    );
-    const ips = state.pods.map((p) => p.podIP!);
-    const key = `${DATA_PREFIX}${this.data.size}`;
-    await withEtcd(ips, (c) => c.put(key).value(step).exec());
-    this.data.set(key, step);
-    const expected = Object.fromEntries(this.data);
-    for (const pod of state.pods) {
-      await until(
-        `${this.name}: ${step}: every key written so far on ${pod.name}`,
-        async () => {
-          const seen = await withEtcd(pod.podIP!, (c) =>
-            c.getAll().prefix(DATA_PREFIX).serializable(true).strings(),
-          );
-          assert.deepEqual(seen, expected);
-          return true;
-        },
-        CONVERGE,
-      );
-    }
+    const state = await waitSettled(this.kubeConfig, this.cluster, size, volumes);
+    await this.data.write(state.pods, step);
+    await this.data.verify(state.pods);
     const restarts = state.pods.filter((p) => p.restarts > 0);
     console.log(
       `[timing] ${this.name}: ${step}: converged ${seconds(Date.now() - started)} after up; ` +
-        `${this.data.size} keys on each of ${state.pods.length} members` +
+        `${this.data.count} keys on each of ${state.pods.length} members` +
         (restarts.length > 0
-          ? `; restarts: ${restarts.map((p) => `${p.name} ${p.restarts} (${p.lastExit})`).join(", ")}`
+          ? `; restarts: ${restarts.map((p) => `${p.name} ${p.restarts} (first run: ${this.firstComplaint(p.name)})`).join(", ")}`
           : ""),
     );
     return state;
-  }
-
-  /** Everything that differs from a settled cluster of `size` members. */
-  private problems(s: ClusterState, size: number, volumes: number): string[] {
-    const problems: string[] = [];
-    const names = Array.from({ length: size }, (_, k) => podName(this.cluster, k));
-    if (s.replicas !== size) problems.push(`replicas ${s.replicas}`);
-    const pods = s.pods.map((p) => p.name);
-    if (pods.join() !== names.join()) problems.push(`pods ${pods.join(", ") || "none"}`);
-    const unready = s.pods.filter((p) => !p.ready).map((p) => `${p.name} ${p.phase}`);
-    if (unready.length > 0) problems.push(`not ready: ${unready.join(", ")}`);
-    if (!s.rolledOut) problems.push("rollout not finished");
-    if (s.membersError) problems.push(`member list: ${s.membersError}`);
-    const members = s.members.map((m) => `${m.name}=${m.peerURL}`).sort();
-    const wanted = names.map((n, k) => `${n}=${peerURL(this.cluster, k)}`);
-    if (!s.membersError && members.join() !== wanted.join())
-      problems.push(`members ${members.join(", ")}`);
-    const learners = s.members.filter((m) => m.role === "learner").map((m) => m.name);
-    if (learners.length > 0) problems.push(`learners ${learners.join(", ")}`);
-    const sick = s.members.filter((m) => !m.healthy).map((m) => m.name);
-    if (sick.length > 0) problems.push(`unhealthy ${sick.join(", ")}`);
-    if (s.members.filter((m) => m.leader).length !== 1 && !s.membersError)
-      problems.push("no single leader");
-    if (s.volumes.length !== volumes)
-      problems.push(`volumes ${s.volumes.map((v) => v.name).join(", ") || "none"}`);
-    return problems;
   }
 }

@@ -2,8 +2,10 @@
  * The failure an earlier operator hit, reproduced on purpose: with pvcPolicy Retain, scale 3 → 1
  * keeping the volumes, then bring member 1 back on its old volume by scaling the StatefulSet
  * directly, around the provider. etcd refuses to start a member that was removed from the cluster
- * ("permanently removed") and exits; the kubelet restarts it again and again. The provider's next
- * `up` repairs it: it stops the pod, deletes the stale volumes and re-adds the members cleanly.
+ * ("permanently removed") and exits, often with code 0; the kubelet restarts it again and again.
+ * A plain `up` does not call the provider (nothing in the program changed); `up --refresh` sees
+ * the extra replica and the provider stops the pod; the next size change deletes the stale
+ * volumes and re-adds the members cleanly.
  * Pods on 127.3.2.x; a short crash-loop back-off (kubelet configuration) keeps the loop quick.
  */
 import * as k8s from "@kubernetes/client-node";
@@ -55,10 +57,10 @@ test("etcd-1 started on its old volume around the provider crash-loops as perman
   );
   const started = Date.now();
   const pod = await until(
-    "etcd-1 to have restarted twice",
+    "etcd-1 to have restarted three times",
     async () => {
       const p = (await scenario.state()).pods.find((x) => x.name === "etcd-1");
-      return p && p.restarts >= 2 && p.lastExit ? p : undefined;
+      return p && p.restarts >= 3 && p.lastExit ? p : undefined;
     },
     { timeoutMs: 120_000, maxIntervalMs: 1_000 },
   );
@@ -80,20 +82,34 @@ test("etcd-1 started on its old volume around the provider crash-loops as perman
   );
 });
 
-test("the next up repairs it: stops the pod, deletes the stale volumes, re-adds the members", async () => {
-  const result = await scenario.up("repair and 1 → 3", { size: 3 });
-  const steps = result.log.filter((l) => l.includes("[etcd membership]"));
-  const position = (text: string) => {
-    const at = steps.findIndex((l) => l.includes(text));
-    assert.ok(at >= 0, `a step "${text}" in:\n${steps.join("\n")}`);
-    return at;
-  };
-  const stop = position("etcd-1: scale to 1 replica(s) (stop pod)");
-  const deleteStale = position("etcd-1: delete stale volume data-etcd-1");
-  const add = position("etcd-1: add as learner");
-  assert.ok(stop < deleteStale && deleteStale < add, "stop, then delete, then add");
-  position("etcd-2: delete stale volume data-etcd-2");
-  const state = await scenario.converged("repair and 1 → 3", 3);
+/** Where a provider step appears in a run's log; fails naming the steps when it is missing. */
+function stepIndex(log: string[], text: string): number {
+  const steps = log.filter((l) => l.includes("[etcd membership]"));
+  const at = steps.findIndex((l) => l.includes(text));
+  assert.ok(at >= 0, `a step "${text}" in:\n${steps.join("\n")}`);
+  return at;
+}
+
+test("a plain up does not call the provider: nothing in the program changed", async () => {
+  const result = await scenario.up("up without a change");
+  assert.ok(result.log.some((l) => /^same urn:.*etcd-membership$/.test(l)));
+  const state = await scenario.state();
+  assert.equal(state.replicas, 2);
+  assert.equal(state.pods.find((p) => p.name === "etcd-1")?.ready, false, "still crash-looping");
+});
+
+test("up --refresh sees the extra replica: the provider stops the pod and keeps the volumes", async () => {
+  const result = await scenario.up("up --refresh", {}, { refresh: true });
+  stepIndex(result.log, "etcd-1: scale to 1 replica(s) (stop pod)");
+  await scenario.converged("up --refresh", 1, 3);
+});
+
+test("the next size change deletes the stale volumes and re-adds the members cleanly", async () => {
+  const result = await scenario.up("1 → 3 over stale volumes", { size: 3 });
+  const deleteStale = stepIndex(result.log, "etcd-1: delete stale volume data-etcd-1");
+  assert.ok(deleteStale < stepIndex(result.log, "etcd-1: add as learner"), "delete, then add");
+  stepIndex(result.log, "etcd-2: delete stale volume data-etcd-2");
+  const state = await scenario.converged("1 → 3 over stale volumes", 3);
   assert.notEqual(
     state.members.find((m) => m.name === "etcd-1")?.id,
     removedId,
