@@ -47,6 +47,8 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 function programLine(line: string): string {
   const step = /\[etcd membership\] (.*)$/.exec(line);
   if (step) return `    ${step[1]}`;
+  const resource = /^(\w+) urn:pulumi:.*?::.*?::(.*)::(.*)$/.exec(line);
+  if (resource) return `    ${resource[1]} ${resource[3]} (${resource[2]})`;
   return `    ${line.trim()}`;
 }
 
@@ -123,7 +125,7 @@ async function runDemo(view: LiveView, started: (k: LocalKubernetes) => void): P
       ]),
     ))
       view.log(line);
-    view.log(`Whole demo so far: ${seconds(Date.now() - begin)}.`);
+    view.log(`The whole demo took ${seconds(Date.now() - begin)}.`);
   } finally {
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
@@ -168,12 +170,16 @@ function main(): void {
       await kubernetes.stop();
       view.log("Stopped: nothing of the demo is left running.");
     })());
+  // `on`, not `once`: the process tracker kills everything at once (SIGKILL) when no other
+  // handler is left, and the first Ctrl-C should stop things in order. A second one does that.
+  let interrupts = 0;
   const interrupted = () => {
-    view.log("\nInterrupted.");
+    if (++interrupts > 1) process.exit(130);
+    view.log("\nInterrupted (Ctrl-C again to kill everything at once).");
     void stopAll().finally(() => process.exit(130));
   };
-  process.once("SIGINT", interrupted);
-  process.once("SIGTERM", interrupted);
+  process.on("SIGINT", interrupted);
+  process.on("SIGTERM", interrupted);
   runDemo(view, (k) => (kubernetes = k))
     .then(stopAll)
     .catch(async (error: unknown) => {

@@ -40,7 +40,7 @@ export class LiveView {
 
   private draw(lines: string[]): void {
     // A line wider than the terminal would wrap and break the count of lines to erase.
-    const width = this.out.columns ?? 200;
+    const width = this.out.columns || 200;
     for (const line of lines) this.out.write(`${line.slice(0, width - 1)}\n`);
     this.shown = lines;
   }
