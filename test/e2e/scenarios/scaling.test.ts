@@ -93,7 +93,7 @@ test("5 → 3 together with a pod template change", async () => {
   );
   const pod = statefulSet.spec?.template;
   assert.equal(pod?.metadata?.annotations?.["example.com/revision"], "2");
-  assert.deepEqual(pod?.spec?.containers[0].resources, resources);
+  assert.deepEqual(JSON.parse(JSON.stringify(pod?.spec?.containers[0].resources)), resources);
 });
 
 test("destroy: volumes and namespace are kept, everything else is gone", async () => {
