@@ -157,6 +157,10 @@ function refuseUnhealthy(o: Observation, view: ClusterView, slotOf: SlotOf): Dec
       ),
     );
   if (sick.length > 0) {
+    // Waiting changes nothing, so it is as safe as refusing; it spares a rerun when the
+    // StatefulSet replaces pods while the provider works (a template change with a size change).
+    if (sick.every(({ v }) => beingReplaced(o, v)))
+      return step({ kind: "wait", slot: sick[0].v.slot, until: "back" });
     const lines = sick.map(({ v, problem }) => {
       const pod = o.pods.find((p) => p.ordinal === v.slot.ordinal);
       return `${describeMember(v)} ${problem} [${describePod(pod, v.slot.name)}]`;
@@ -171,6 +175,18 @@ function refuseUnhealthy(o: Observation, view: ClusterView, slotOf: SlotOf): Dec
       `the cluster has no leader that its voters agree on (${view.voters.map((v) => `${v.slot.name} sees ${answer(v)?.leader ?? "none"}`).join(", ")}); nothing was changed.`,
     );
   return undefined;
+}
+
+/**
+ * A started voter that does not answer because its pod is being replaced rather than failing: the
+ * pod is gone (the StatefulSet recreates it), terminating, or new and not yet answering, with no
+ * restart or exit recorded. A pod that exited, restarts or cannot be scheduled is a failure.
+ */
+function beingReplaced(o: Observation, v: SlotMember): boolean {
+  if (v.member.name === "" || !v.status || v.status.ok) return false;
+  const pod = o.pods.find((p) => p.ordinal === v.slot.ordinal);
+  if (!pod || pod.phase === "terminating") return true;
+  return pod.restarts === 0 && pod.lastTermination === undefined;
 }
 
 /** A learner at the next slot is ours: finish its join, or remove it if it is no longer wanted. */

@@ -73,8 +73,12 @@ export function createMembershipProvider(
     async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
       const replaces = REPLACE_KEYS.filter((k) => !sameValue(olds[k], news[k]));
       const updates = UPDATE_KEYS.filter((k) => !sameValue(olds[k], news[k]));
+      // Every change leaves as many replicas as members. Other replicas after a refresh mean the
+      // StatefulSet was scaled around the provider (a removed member's pod may be crash-looping
+      // on its old volume): an update repairs that, so `pulumi up --refresh` does.
+      const scaledAround = typeof olds.replicas === "number" && olds.replicas !== news.size;
       return {
-        changes: replaces.length + updates.length > 0,
+        changes: replaces.length + updates.length > 0 || scaledAround,
         replaces: [...replaces],
         deleteBeforeReplace: false,
       };

@@ -50,13 +50,21 @@ export interface ReconcileResult {
   steps: StepRecord[];
 }
 
-/** Refused before changing anything further: the message names the members concerned. */
-export class MembershipRefusal extends Error {
-  constructor(subject: string, reason: string) {
-    super(`${PROGRESS_PREFIX} ${subject}: refused: ${reason}`);
-    this.name = "MembershipRefusal";
-  }
+export const REFUSAL = "MembershipRefusal";
+
+/**
+ * Refused before changing anything further: the message names the members concerned. A plain
+ * Error rather than a subclass: Pulumi serializes a subclass's constructor so that `super(message)`
+ * runs as `Error.call(this, message)`, which leaves the thrown object without its message.
+ */
+export function membershipRefusal(subject: string, reason: string): Error {
+  const error = new Error(`${PROGRESS_PREFIX} ${subject}: refused: ${reason}`);
+  error.name = REFUSAL;
+  return error;
 }
+
+export const isMembershipRefusal = (error: unknown): boolean =>
+  error instanceof Error && error.name === REFUSAL;
 
 /** Waits re-observe after 20 ms, then ever longer pauses up to 250 ms. */
 export const WAIT_POLL = { initialDelayMs: 20, maxDelayMs: 250 };
@@ -102,8 +110,7 @@ export async function reconcile(
       const { observation, decision } = seen;
       if (decision.kind === "done")
         return { summary: summarize(observation, slotOf), steps: records };
-      if (decision.kind === "refuse")
-        throw new MembershipRefusal(workload.describe(), decision.reason);
+      if (decision.kind === "refuse") throw membershipRefusal(workload.describe(), decision.reason);
       const step = decision.step;
       const total = records.length + predictSteps(observation, goal, slotOf).length;
       const position = `step ${records.length + 1}/${total} of ${from}→${goal.size}`;

@@ -33,6 +33,8 @@ export class MembershipResource extends pulumi.dynamic.Resource {
   declare readonly memberStatus: pulumi.Output<MemberStatus[]>;
   /** Voters in the live member list. */
   declare readonly liveSize: pulumi.Output<number>;
+  /** The StatefulSet's replica count as last seen. */
+  declare readonly replicas: pulumi.Output<number>;
 
   constructor(
     name: string,
@@ -47,6 +49,7 @@ export class MembershipResource extends pulumi.dynamic.Resource {
       leader: undefined,
       memberStatus: undefined,
       liveSize: undefined,
+      replicas: undefined,
     };
     const secrets = [...(opts.additionalSecretOutputs ?? []), "kubeconfig"];
     super(

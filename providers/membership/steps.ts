@@ -22,8 +22,12 @@ export type Step =
   | {
       kind: "wait";
       slot: MemberSlot;
-      /** answering: the bootstrap member serves with a leader; caught-up: the learner started and caught up. */
-      until: "answering" | "caught-up" | "pod-gone";
+      /**
+       * answering: the bootstrap member serves with a leader; caught-up: the learner started and
+       * caught up; pod-gone: a pod above the members is gone; back: a voter whose pod is being
+       * replaced (a rollout, a deleted pod) answers again.
+       */
+      until: "answering" | "caught-up" | "pod-gone" | "back";
     };
 
 export type Decision =
@@ -49,6 +53,8 @@ function waitText(step: Extract<Step, { kind: "wait" }>): string {
       return "wait until the learner has started and caught up with the leader";
     case "pod-gone":
       return "wait until the pod is gone";
+    case "back":
+      return "wait until the member answers again (its pod is being replaced, e.g. by a rollout)";
   }
 }
 

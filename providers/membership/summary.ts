@@ -21,10 +21,16 @@ export interface ClusterSummary {
   memberStatus: MemberStatus[];
   /** Voters in the live member list. */
   liveSize: number;
+  /**
+   * The workload's replica count when last seen. Equal to the size after every change the provider
+   * makes; anything else after a refresh means the StatefulSet was scaled around the provider.
+   */
+  replicas: number;
 }
 
 export function summarize(o: Observation, slotOf: SlotOf): ClusterSummary {
-  if (!o.cluster.reachable) return { clusterId: null, leader: null, memberStatus: [], liveSize: 0 };
+  if (!o.cluster.reachable)
+    return { clusterId: null, leader: null, memberStatus: [], liveSize: 0, replicas: o.replicas };
   const view = viewCluster(o, o.cluster.members, o.cluster.clusterId, slotOf, o.replicas);
   const matched: MemberStatus[] = view.members.map((m) => ({
     name: m.slot.name,
@@ -45,6 +51,7 @@ export function summarize(o: Observation, slotOf: SlotOf): ClusterSummary {
     leader: view.leader?.slot.name ?? null,
     memberStatus: [...matched, ...foreign],
     liveSize: o.cluster.members.filter((m) => !m.isLearner).length,
+    replicas: o.replicas,
   };
 }
 

@@ -2,6 +2,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { plan } from "../../providers/membership/plan";
+import type { Observation } from "../../providers/membership/observation";
 import { describeStep } from "../../providers/membership/steps";
 import { cluster, goal, idOf, memberAt, runningPod, slotOf, statusAt } from "./observations";
 import { describeNext, refusalOf, stepOf } from "./decisions";
@@ -166,5 +167,46 @@ describe("plan: done", () => {
   it("is done when members, pods and volumes match the goal", () => {
     assert.deepEqual(plan(cluster(3), goal(3), slotOf), { kind: "done" });
     assert.deepEqual(plan(cluster(1), goal(1, { bootstrap: true }), slotOf), { kind: "done" });
+  });
+});
+
+describe("plan: a voter whose pod is being replaced (rollout, deleted pod)", () => {
+  const down = { ordinal: 2, ok: false as const, error: "14 UNAVAILABLE: connect ECONNREFUSED" };
+  const withPod = (pod: Observation["pods"][number] | undefined) => {
+    const o = cluster(3);
+    o.statuses[2] = down;
+    o.pods = pod ? [runningPod(0), runningPod(1), pod] : [runningPod(0), runningPod(1)];
+    return o;
+  };
+
+  it("waits while the pod is terminating, missing, or new and not answering yet", () => {
+    for (const pod of [
+      runningPod(2, { phase: "terminating", ready: false }),
+      undefined,
+      runningPod(2, { phase: "waiting", ready: false }),
+      runningPod(2, { ready: false }),
+    ])
+      assert.equal(
+        describeNext(withPod(pod), 5),
+        "etcd-2: wait until the member answers again (its pod is being replaced, e.g. by a rollout)",
+        JSON.stringify(pod),
+      );
+  });
+
+  it("refuses when the pod restarted or exited: that is a failure, not a replacement", () => {
+    for (const pod of [
+      runningPod(2, { phase: "waiting", ready: false, restarts: 1 }),
+      runningPod(2, { phase: "waiting", ready: false, lastTermination: "exited with code 1" }),
+    ])
+      assert.match(refusalOf(plan(withPod(pod), goal(5), slotOf)), /etcd-2 .* does not answer/);
+  });
+
+  it("refuses when another voter fails at the same time, naming both", () => {
+    const o = withPod(undefined);
+    o.statuses[1] = { ordinal: 1, ok: false, error: "deadline exceeded" };
+    o.pods[1] = runningPod(1, { phase: "waiting", ready: false, restarts: 3 });
+    const reason = refusalOf(plan(o, goal(5), slotOf));
+    assert.match(reason, /etcd-1 .* does not answer: deadline exceeded/);
+    assert.match(reason, /etcd-2 .* does not answer/);
   });
 });

@@ -178,6 +178,11 @@ describe("provider diff", () => {
       });
   });
 
+  it("changes when a refresh found the StatefulSet scaled around the provider", async () => {
+    assert.equal((await diff("db/etcd", { ...olds, replicas: 4 }, valid)).changes, true);
+    assert.equal((await diff("db/etcd", { ...olds, replicas: 3 }, valid)).changes, false);
+  });
+
   it("ignores the plan text, planned members and the serialized provider", async () => {
     const news = { ...valid, members: ["a"], plan: "y", __provider: "serialized-2" };
     assert.equal((await diff("db/etcd", olds, news)).changes, false);

@@ -9,6 +9,8 @@ import type { ObjectRef } from "./kubernetesApplier";
 
 export interface AppliedObject extends ObjectRef {
   urn: string;
+  /** Pulumi's `retainOnDelete`: dropped from the stack on delete, left in the cluster. */
+  retainOnDelete?: boolean;
 }
 
 export interface Checkpoint {

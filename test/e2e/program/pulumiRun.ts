@@ -2,7 +2,7 @@
  * Runs the program once in a child process (each `pulumi up` is a fresh process too) and collects
  * what it printed and the stack outputs.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
@@ -15,6 +15,12 @@ export interface ProgramRun {
   log: string[];
 }
 
+/** Runs in flight: a parent that exits (Ctrl-C in the demo, a failed test) ends them too. */
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGTERM");
+});
+
 export async function runProgram(
   job: ProgramJob,
   onLine: (line: string) => void = () => {},
@@ -25,6 +31,7 @@ export async function runProgram(
   const child = spawn(process.execPath, [path.join(__dirname, "runProgram.js"), jobFile], {
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
   const log: string[] = [];
   let outputs: Props = {};
   const collect = (line: string) => {
@@ -37,5 +44,6 @@ export async function runProgram(
   readline.createInterface({ input: child.stdout }).on("line", collect);
   readline.createInterface({ input: child.stderr }).on("line", collect);
   const exitCode = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  running.delete(child);
   return { exitCode, outputs, log };
 }

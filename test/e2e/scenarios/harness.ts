@@ -1,0 +1,158 @@
+/**
+ * One end-to-end scenario: a local control plane and process kubelet of its own, one stack of the
+ * real program on it, and the checks every step ends with (all pods Ready, the member list equals
+ * the pods, the volumes, earlier data readable on every member, no learner left). Prints a
+ * `[timing]` line per step.
+ */
+import * as k8s from "@kubernetes/client-node";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { ClusterIdentity } from "../../../components/naming";
+import { type ClusterState, readClusterState } from "../clusterState";
+import {
+  type LocalKubernetes,
+  type LocalKubernetesOptions,
+  startLocalKubernetes,
+} from "../localKubernetes";
+import { DEFAULTS } from "../../../components/config/settings";
+import { DEFAULT_CLUSTER_NAME } from "../../../components/config/stackConfig";
+import { type RunResult, Stack, type StackSettings, e2eStackSettings } from "../program/stack";
+import { DataMarkers, waitSettled } from "../settled";
+
+/** Every scenario's control plane binds here; pod ranges differ per scenario file. */
+export const CONTROL_PLANE_HOST = "127.3.0.1";
+
+export interface ScenarioOptions extends Pick<
+  LocalKubernetesOptions,
+  "podIPRange" | "crashLoopBackoff"
+> {
+  /** Short name for `[timing]` lines and the kubelet's node name. */
+  name: string;
+  /** The namespace of its cluster (DNS names must not collide with other kubelets running). */
+  namespace: string;
+  /** Stack config on top of the e2e stack file. */
+  settings?: StackSettings;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+export class Scenario {
+  readonly cluster: ClusterIdentity;
+  readonly kubeConfig = new k8s.KubeConfig();
+  readonly stack: Stack;
+  /** One key per step: all must stay readable. */
+  private readonly data = new DataMarkers("e2e/");
+
+  private constructor(
+    readonly name: string,
+    readonly kubernetes: LocalKubernetes,
+    private readonly stateDir: string,
+    settings: StackSettings,
+  ) {
+    this.kubeConfig.loadFromString(kubernetes.controlPlane.kubeconfig);
+    this.stack = new Stack({
+      stack: "e2e",
+      kubeconfigPath: kubernetes.controlPlane.kubeconfigPath,
+      stateDir,
+      base: { ...e2eStackSettings(), ...settings },
+      onLine: (line) => console.log(`  | ${line}`),
+    });
+    const config = this.stack.config;
+    this.cluster = {
+      name: String(config.clusterName ?? DEFAULT_CLUSTER_NAME),
+      namespace: String(config.namespace),
+      clusterDomain: String(config.clusterDomain ?? DEFAULTS.clusterDomain),
+    };
+  }
+
+  static async start(options: ScenarioOptions): Promise<Scenario> {
+    const started = Date.now();
+    const kubernetes = await startLocalKubernetes({
+      host: CONTROL_PLANE_HOST,
+      nodeName: `${options.name}-kubelet`,
+      podIPRange: options.podIPRange,
+      ...(options.crashLoopBackoff ? { crashLoopBackoff: options.crashLoopBackoff } : {}),
+    });
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `etcd-k8s-${options.name}-stack-`));
+    console.log(
+      `[timing] ${options.name}: control plane and kubelet started in ${seconds(Date.now() - started)}`,
+    );
+    return new Scenario(options.name, kubernetes, stateDir, {
+      ...options.settings,
+      namespace: options.namespace,
+    });
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.kubernetes.stop();
+    } finally {
+      fs.rmSync(this.stateDir, { recursive: true, force: true });
+    }
+  }
+
+  /** `pulumi up` with these settings changed; prints the step's wall time and provider steps. */
+  async up(
+    step: string,
+    changes: StackSettings = {},
+    options: { refresh?: boolean } = {},
+  ): Promise<RunResult> {
+    console.log(`--- ${this.name}: ${step}`);
+    const result = await this.stack.up(changes, options);
+    const steps = result.log.filter((l) => l.includes("[etcd membership]")).length;
+    console.log(
+      `[timing] ${this.name}: ${step}: up ${seconds(result.ms)} (${steps} provider steps)`,
+    );
+    return result;
+  }
+
+  async destroy(): Promise<RunResult> {
+    console.log(`--- ${this.name}: destroy`);
+    const result = await this.stack.destroy();
+    console.log(`[timing] ${this.name}: destroy: ${seconds(result.ms)}`);
+    return result;
+  }
+
+  state(): Promise<ClusterState> {
+    return readClusterState(this.kubeConfig, this.cluster);
+  }
+
+  /** The first warning or error of a pod's first run, from the kubelet's log of that run. */
+  private firstComplaint(pod: string): string {
+    const current = this.kubernetes.kubelet.logFile(this.cluster.namespace, pod, "etcd");
+    const first = current && path.join(path.dirname(current), "0.log");
+    if (!first || !fs.existsSync(first)) return "no log";
+    for (const line of fs.readFileSync(first, "utf8").split("\n")) {
+      try {
+        const entry = JSON.parse(line) as { level?: string; msg?: string; error?: string };
+        if (entry.level === "warn" || entry.level === "error" || entry.level === "fatal")
+          return `${entry.level}: ${entry.msg}${entry.error ? `: ${entry.error}` : ""}`;
+      } catch {
+        // Not one of etcd's JSON log lines.
+      }
+    }
+    return "no warning logged";
+  }
+
+  /**
+   * Waits until the cluster has settled at `size` (see settled.ts), then writes this step's key
+   * and checks that every key written so far is readable on every member. `volumes` defaults to
+   * one per member.
+   */
+  async converged(step: string, size: number, volumes = size): Promise<ClusterState> {
+    const started = Date.now();
+    const state = await waitSettled(this.kubeConfig, this.cluster, size, volumes);
+    await this.data.write(state.pods, step);
+    await this.data.verify(state.pods);
+    const restarts = state.pods.filter((p) => p.restarts > 0);
+    console.log(
+      `[timing] ${this.name}: ${step}: converged ${seconds(Date.now() - started)} after up; ` +
+        `${this.data.count} keys on each of ${state.pods.length} members` +
+        (restarts.length > 0
+          ? `; restarts: ${restarts.map((p) => `${p.name} ${p.restarts} (first run: ${this.firstComplaint(p.name)})`).join(", ")}`
+          : ""),
+    );
+    return state;
+  }
+}

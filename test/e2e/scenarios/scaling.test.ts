@@ -1,0 +1,137 @@
+/**
+ * The real program (dist/index.js) on a real control plane with the process kubelet: create with
+ * size 1, then 3, 1, 3 again, 3 → 5, 5 → 3 together with a pod template change, then destroy.
+ * After each step the cluster must have settled: every pod Ready on the current template, the etcd
+ * member list equal to the pods, one volume per member (pvcPolicy Delete), every key written
+ * before readable on every member, no learner left. Pods on 127.3.1.x.
+ */
+import * as k8s from "@kubernetes/client-node";
+import * as assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { joinConfigMapName } from "../../../components/naming";
+import { until } from "../support/poll";
+import { Scenario } from "./harness";
+
+let scenario: Scenario;
+/** Member IDs by name after the previous step: a re-added member must get a new one. */
+let lastIds = new Map<string, string>();
+
+before(async () => {
+  scenario = await Scenario.start({
+    name: "scaling",
+    namespace: "e2e-scaling",
+    podIPRange: { first: "127.3.1.1", last: "127.3.1.254" },
+  });
+});
+
+after(async () => {
+  await scenario?.stop();
+});
+
+async function scaleStep(step: string, size: number, changes: Record<string, unknown> = {}) {
+  const result = await scenario.up(step, { size, ...changes });
+  assert.deepEqual(
+    result.outputs.members,
+    Array.from({ length: size }, (_, k) => `etcd-${k}`),
+  );
+  const state = await scenario.converged(step, size);
+  const ids = new Map(state.members.map((m) => [m.name, m.id]));
+  assert.deepEqual(
+    (result.outputs.memberStatus as { name: string; id: string }[]).map((m) => [m.name, m.id]),
+    [...ids],
+    "the stack outputs name the live members",
+  );
+  return { result, state, ids };
+}
+
+test("create with size 1", async () => {
+  const { ids } = await scaleStep("create with size 1", 1);
+  lastIds = ids;
+});
+
+test("1 → 3", async () => {
+  const { ids } = await scaleStep("1 → 3", 3);
+  assert.equal(ids.get("etcd-0"), lastIds.get("etcd-0"), "etcd-0 stays the same member");
+  lastIds = ids;
+});
+
+test("3 → 1: the removed members' volumes are deleted (pvcPolicy Delete)", async () => {
+  const { state } = await scaleStep("3 → 1", 1);
+  assert.deepEqual(
+    state.volumes.map((v) => v.name),
+    ["data-etcd-0"],
+  );
+});
+
+test("1 → 3 again: etcd-1 and etcd-2 join as new members on new volumes", async () => {
+  const { ids } = await scaleStep("1 → 3 again", 3);
+  for (const name of ["etcd-1", "etcd-2"])
+    assert.notEqual(ids.get(name), lastIds.get(name), `${name} is a new member`);
+  lastIds = ids;
+});
+
+test("3 → 5", async () => {
+  await scaleStep("3 → 5", 5);
+});
+
+test("5 → 3 together with a pod template change", async () => {
+  const annotations = { "example.com/revision": "2" };
+  const resources = { requests: { cpu: "60m", memory: "128Mi" } };
+  const apps = scenario.kubeConfig.makeApiClient(k8s.AppsV1Api);
+  const read = () =>
+    apps.readNamespacedStatefulSet({ name: "etcd", namespace: scenario.cluster.namespace });
+  const before = (await read()).status?.updateRevision;
+  const { state } = await scaleStep("5 → 3 with a pod template change", 3, {
+    annotations,
+    resources,
+  });
+  const statefulSet = await read();
+  assert.notEqual(statefulSet.status?.updateRevision, before, "the template changed");
+  assert.ok(
+    state.pods.every((p) => p.revision === statefulSet.status?.updateRevision),
+    "every pod runs the new template",
+  );
+  const pod = statefulSet.spec?.template;
+  assert.equal(pod?.metadata?.annotations?.["example.com/revision"], "2");
+  assert.deepEqual(JSON.parse(JSON.stringify(pod?.spec?.containers[0].resources)), resources);
+});
+
+test("destroy: volumes and namespace are kept, everything else is gone", async () => {
+  const result = await scenario.destroy();
+  const { namespace } = scenario.cluster;
+  assert.ok(
+    result.log.includes(
+      `retained Namespace ${namespace} (retainOnDelete: dropped from the stack, left in place)`,
+    ),
+  );
+  const core = scenario.kubeConfig.makeApiClient(k8s.CoreV1Api);
+  // The garbage collector removes the pods after their StatefulSet; the kubelet stops them.
+  const state = await until(
+    "the pods to be gone after destroy",
+    async () => {
+      const s = await scenario.state();
+      return s.pods.length === 0 ? s : undefined;
+    },
+    { timeoutMs: 120_000, maxIntervalMs: 1_000 },
+  );
+  assert.equal(state.replicas, undefined, "no StatefulSet");
+  assert.equal(state.joinConfigMap, false, `ConfigMap ${joinConfigMapName(scenario.cluster)}`);
+  assert.deepEqual(
+    state.volumes.map((v) => `${v.name} ${v.phase}`),
+    ["data-etcd-0 Bound", "data-etcd-1 Bound", "data-etcd-2 Bound"],
+    "whenDeleted: Retain keeps every member's volume",
+  );
+  assert.equal((await core.readNamespace({ name: namespace })).status?.phase, "Active");
+  const services = await core.listNamespacedService({ namespace });
+  assert.deepEqual(
+    services.items.map((s) => s.metadata?.name),
+    [],
+  );
+  const budgets = await scenario.kubeConfig
+    .makeApiClient(k8s.PolicyV1Api)
+    .listNamespacedPodDisruptionBudget({ namespace });
+  assert.deepEqual(
+    budgets.items.map((b) => b.metadata?.name),
+    [],
+  );
+});
