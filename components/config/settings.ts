@@ -33,7 +33,10 @@ import {
   collect,
 } from "./structuredValues";
 
+import { type SnapshotsArgs, type SnapshotsConfig, checkSnapshots } from "./snapshotRules";
+
 export type { ContainerResources, ResourceQuantities, StorageArgs } from "./structuredValues";
+export type { SnapshotsArgs, SnapshotsConfig } from "./snapshotRules";
 
 export const ANTI_AFFINITIES = ["preferred", "required", "none"] as const;
 export const CLIENT_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
@@ -74,6 +77,8 @@ export interface EtcdClusterArgs {
   access?: AccessMode;
   /** With access `endpoints`: a client URL per member, `{ordinal}` or `{name}` substituted. */
   endpointTemplate?: string;
+  /** Safety snapshots before membership changes (on by default). */
+  snapshots?: SnapshotsArgs;
 }
 
 /** Validated arguments with every default applied. */
@@ -93,6 +98,7 @@ export interface ClusterSettings {
   annotations: Record<string, string>;
   access: AccessMode;
   endpointTemplate?: string;
+  snapshots: SnapshotsConfig;
 }
 
 export const DEFAULTS = {
@@ -151,6 +157,7 @@ export function checkClusterArgs(
   const access = args.access ?? DEFAULTS.access;
   collect(out, checkOneOf("access", access, ACCESS_MODES));
   collect(out, checkEndpointTemplate("endpointTemplate", args.endpointTemplate, access));
+  const snapshots = checkSnapshots(args.snapshots, out);
   if (out.length > 0) return { violations: out };
   const settings: ClusterSettings = {
     size: args.size,
@@ -167,6 +174,7 @@ export function checkClusterArgs(
     labels,
     annotations,
     access,
+    snapshots,
     ...(args.endpointTemplate === undefined ? {} : { endpointTemplate: args.endpointTemplate }),
   };
   return { settings, violations: [] };

@@ -44,6 +44,7 @@ describe("cluster settings: defaults", () => {
       labels: {},
       annotations: {},
       access: "port-forward",
+      snapshots: { enabled: true, keep: 5 },
     });
   });
 
@@ -64,6 +65,7 @@ describe("cluster settings: defaults", () => {
       annotations: { "example.com/owner": "me" },
       access: "endpoints",
       endpointTemplate: "https://{name}.etcd.example.com:2379",
+      snapshots: { enabled: false, directory: "/var/backups/etcd", keep: 9 },
     };
     assert.deepEqual(checkClusterArgs(args, "ignored").settings, args);
   });

@@ -83,6 +83,7 @@ describe("stack config", () => {
       "resources",
       "labels",
       "annotations",
+      "snapshots",
       "clusterName",
       "namespace",
       "image",
