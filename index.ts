@@ -13,3 +13,4 @@ export const size = cluster.size;
 export const members = cluster.members;
 export const leader = cluster.leader;
 export const memberStatus = cluster.memberStatus;
+export const latestSnapshot = cluster.latestSnapshot;

@@ -21,6 +21,8 @@ import { type EtcdClusterArgs, clusterIdentity, resolveClusterSettings } from ".
 import * as naming from "./naming";
 import { kubernetesMembershipProvider } from "../providers/membership/kubernetesProvider";
 import { MembershipResource } from "../providers/membership/resource";
+import type { SnapshotRecord } from "../providers/snapshot/store";
+import { snapshotInput } from "./snapshotDirectory";
 import type { MemberStatus } from "../providers/membership/summary";
 
 export const ETCD_CLUSTER_TYPE = "etcd-k8s:index:EtcdCluster";
@@ -52,6 +54,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
   public readonly leader: pulumi.Output<string | null>;
   /** Every member with its hex ID, peer URL, role and health. */
   public readonly memberStatus: pulumi.Output<MemberStatus[]>;
+  /** The newest safety snapshot (path, bytes, sha256, revision, member, takenAt), if any. */
+  public readonly latestSnapshot: pulumi.Output<SnapshotRecord | undefined>;
 
   /** Throws a `ValidationError` naming every bad argument before anything is registered. */
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -105,6 +109,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         volumePolicy: settings.pvcPolicy,
         access: settings.access,
         ...(settings.endpointTemplate ? { endpointTemplate: settings.endpointTemplate } : {}),
+        ...snapshotInput(settings),
         fixedAtCreation: {
           "storage.size": settings.storage.size,
           "storage.className": settings.storage.className ?? "(cluster default)",
@@ -135,6 +140,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
     this.members = membership.members;
     this.leader = membership.leader;
     this.memberStatus = membership.memberStatus;
+    this.latestSnapshot = membership.latestSnapshot;
     this.registerOutputs({
       clientEndpoint: this.clientEndpoint,
       peerServiceName: this.peerServiceName,
@@ -144,6 +150,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
       members: this.members,
       leader: this.leader,
       memberStatus: this.memberStatus,
+      latestSnapshot: this.latestSnapshot,
     });
   }
 }

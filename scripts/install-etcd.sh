@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the etcd binaries the tests run: Debian's etcd-server (3.4) and etcd 3.5 built from the
-# Go module proxy (tools/etcd pins the version) into .tools/etcd-3.5. Reuses what is already there.
+# Installs the etcd binaries the tests run: Debian's etcd-server (3.4), and etcd 3.5 and etcdutl 3.5
+# (snapshot restore) built from the Go module proxy (tools/etcd pins the version) into
+# .tools/etcd-3.5. Reuses what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,14 @@ if [ ! -x "$etcd35" ]; then
   (cd tools/etcd && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "../../$etcd35" go.etcd.io/etcd/server/v3)
 fi
 echo "setup: $("$etcd35" --version | head -1) at $etcd35"
+
+etcdutl=.tools/etcd-3.5/etcdutl
+if [ ! -x "$etcdutl" ]; then
+  if ! command -v go >/dev/null 2>&1; then
+    echo "setup: Go is needed to build etcdutl 3.5 from the Go module proxy (go 1.24 or later)" >&2
+    exit 1
+  fi
+  echo "setup: building etcdutl 3.5 from the Go module proxy"
+  (cd tools/etcd && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "../../$etcdutl" go.etcd.io/etcd/etcdutl/v3)
+fi
+echo "setup: $("$etcdutl" version | head -1) at $etcdutl"

@@ -38,8 +38,11 @@ import {
   collect,
 } from "./structuredValues";
 
+import { type SnapshotsArgs, type SnapshotsConfig, checkSnapshots } from "./snapshotRules";
+
 export type { ContainerResources, ResourceQuantities, StorageArgs } from "./structuredValues";
 export type { NetworkPolicyArgs, NetworkPolicySettings, TrafficSource } from "./networkPolicy";
+export type { SnapshotsArgs, SnapshotsConfig } from "./snapshotRules";
 
 export const ANTI_AFFINITIES = ["preferred", "required", "none"] as const;
 export const CLIENT_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
@@ -82,6 +85,8 @@ export interface EtcdClusterArgs {
   endpointTemplate?: string;
   /** A NetworkPolicy limiting who reaches the members (off by default; see README). */
   networkPolicy?: NetworkPolicyArgs;
+  /** Safety snapshots before membership changes (on by default). */
+  snapshots?: SnapshotsArgs;
 }
 
 /** Validated arguments with every default applied. */
@@ -102,6 +107,7 @@ export interface ClusterSettings {
   access: AccessMode;
   endpointTemplate?: string;
   networkPolicy: NetworkPolicySettings;
+  snapshots: SnapshotsConfig;
 }
 
 export const DEFAULTS = {
@@ -161,6 +167,7 @@ export function checkClusterArgs(
   collect(out, checkOneOf("access", access, ACCESS_MODES));
   collect(out, checkEndpointTemplate("endpointTemplate", args.endpointTemplate, access));
   const networkPolicy = checkNetworkPolicy(args.networkPolicy, out);
+  const snapshots = checkSnapshots(args.snapshots, out);
   if (out.length > 0) return { violations: out };
   const settings: ClusterSettings = {
     size: args.size,
@@ -178,6 +185,7 @@ export function checkClusterArgs(
     annotations,
     access,
     networkPolicy,
+    snapshots,
     ...(args.endpointTemplate === undefined ? {} : { endpointTemplate: args.endpointTemplate }),
   };
   return { settings, violations: [] };

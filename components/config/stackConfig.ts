@@ -13,7 +13,14 @@ export const DEFAULT_CLUSTER_NAME = "etcd";
 const NUMBER_KEYS = ["size"] as const;
 const BOOLEAN_KEYS = ["createNamespace"] as const;
 /** Structured values: the Pulumi CLI hands them to the program as JSON text. */
-const OBJECT_KEYS = ["storage", "resources", "labels", "annotations", "networkPolicy"] as const;
+const OBJECT_KEYS = [
+  "storage",
+  "resources",
+  "labels",
+  "annotations",
+  "networkPolicy",
+  "snapshots",
+] as const;
 const STRING_KEYS = [
   "clusterName",
   "namespace",

@@ -43,7 +43,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** A map argument: absent is empty, anything but an object is refused. */
-function checkMap(
+export function checkMap(
   key: string,
   value: unknown,
   example: string,
@@ -55,7 +55,7 @@ function checkMap(
   return {};
 }
 
-function checkKnownKeys(
+export function checkKnownKeys(
   key: string,
   value: Record<string, unknown>,
   known: readonly string[],

@@ -10,6 +10,7 @@ import * as etcd3 from "etcd3";
 import { classifyFailure, errorText } from "./errors";
 import { decimalId, hexId } from "./ids";
 import { type Budget, retryWithin } from "../backoff";
+import { type StreamedSnapshot, streamSnapshot } from "./snapshotStream";
 import type { EtcdAlarm, EtcdMember, EtcdMemberList, EtcdStatus } from "./types";
 
 export interface AdminOptions {
@@ -111,6 +112,14 @@ export class EtcdAdmin {
    */
   async defragment(url: string, timeoutMs = DEFRAGMENT_TIMEOUT_MS): Promise<void> {
     await this.client(url).maintenance.defragment({ deadline: Date.now() + timeoutMs });
+  }
+
+  /**
+   * Streams a snapshot of the member at `url` (only that member: one client per endpoint) into a
+   * new `file`, within `timeoutMs` for the whole stream rather than the unary call deadline.
+   */
+  snapshot(url: string, file: string, timeoutMs: number): Promise<StreamedSnapshot> {
+    return streamSnapshot(this.client(url), file, timeoutMs);
   }
 
   /** Adds a learner with this peer URL, or returns the one a lost earlier attempt added. */

@@ -1,3 +1,4 @@
+import type { SnapshotSettings } from "../snapshot/store";
 import type { VolumePolicy } from "./types";
 
 /** How the provider reaches etcd: see README, "Reaching etcd". */
@@ -26,6 +27,11 @@ export interface MembershipArgs {
    * later change to any of them, naming the key, the old and the new value.
    */
   fixedAtCreation?: Record<string, string>;
+  /**
+   * Safety snapshots before every membership change: an absolute directory on the machine that runs
+   * `pulumi up`, and how many to keep. Absent: no snapshots.
+   */
+  snapshots?: SnapshotSettings;
   /** Kubeconfig content; when absent the provider uses KUBECONFIG, ~/.kube/config or in-cluster config. */
   kubeconfig?: string;
 }

@@ -3,9 +3,14 @@
  * calls need is kept in the outputs, since the engine hands those back as "olds".
  */
 import type { MembershipArgs, MembershipInputs } from "./inputs";
+import type { SnapshotRecord } from "../snapshot/store";
 import type { ClusterSummary } from "./summary";
 
-export type MembershipOutputs = MembershipInputs & ClusterSummary;
+export type MembershipOutputs = MembershipInputs &
+  ClusterSummary & {
+    /** The newest safety snapshot taken by this resource, kept across runs that took none. */
+    latestSnapshot?: SnapshotRecord;
+  };
 
 /** Pulumi outputs cannot hold undefined: optional values are left out instead. */
 export function withoutUndefined<T extends object>(record: T): T {
@@ -24,6 +29,7 @@ export function argsOf(props: Record<string, unknown>): MembershipArgs {
     endpointTemplate: p.endpointTemplate,
     kubeconfig: p.kubeconfig,
     fixedAtCreation: p.fixedAtCreation,
+    snapshots: p.snapshots,
   });
 }
 
@@ -32,8 +38,12 @@ export function inputsOf(props: Record<string, unknown>): MembershipInputs {
   return { ...argsOf(props), members: p.members, plan: p.plan };
 }
 
-export function outputsOf(inputs: MembershipInputs, summary: ClusterSummary): MembershipOutputs {
-  return withoutUndefined({ ...inputs, ...summary });
+export function outputsOf(
+  inputs: MembershipInputs,
+  summary: ClusterSummary,
+  latestSnapshot?: SnapshotRecord,
+): MembershipOutputs {
+  return withoutUndefined({ ...inputs, ...summary, latestSnapshot });
 }
 
 export const resourceId = (args: MembershipArgs): string => `${args.namespace}/${args.clusterName}`;
@@ -46,6 +56,7 @@ export const UPDATE_KEYS = [
   "endpointTemplate",
   "kubeconfig",
   "clusterDomain",
+  "snapshots",
 ] as const;
 /** The cluster's identity: another name or namespace is another cluster. */
 export const REPLACE_KEYS = ["clusterName", "namespace"] as const;

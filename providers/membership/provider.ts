@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { checkSize } from "../../components/config/rules";
+import type { SnapshotRecord } from "../snapshot/store";
 import type { MembershipArgs, MembershipInputs } from "./inputs";
 import {
   type MembershipOutputs,
@@ -43,11 +44,22 @@ export function createMembershipProvider(
   options: Partial<ReconcileOptions> = {},
 ): pulumi.dynamic.ResourceProvider {
   /** Runs the reconciler to the inputs' size and returns the outputs. */
-  const converge = async (inputs: MembershipInputs, bootstrap: boolean) => {
+  const converge = async (
+    inputs: MembershipInputs,
+    bootstrap: boolean,
+    previousSnapshot?: SnapshotRecord,
+  ) => {
     const args = argsOf(inputs as unknown as Record<string, unknown>);
     const goal = { size: args.size, volumePolicy: args.volumePolicy, bootstrap };
-    const result = await withWorkload(makeWorkload, args, (w) => reconcile(w, goal, options));
-    return outputsOf(inputsOf(inputs as unknown as Record<string, unknown>), result.summary);
+    const snapshot = args.snapshots && { ...args.snapshots, cluster: args.clusterName };
+    const result = await withWorkload(makeWorkload, args, (w) =>
+      reconcile(w, goal, { ...options, ...(snapshot ? { snapshot } : {}) }),
+    );
+    return outputsOf(
+      inputsOf(inputs as unknown as Record<string, unknown>),
+      result.summary,
+      result.snapshot ?? previousSnapshot,
+    );
   };
 
   return {
@@ -89,8 +101,8 @@ export function createMembershipProvider(
       return { id: resourceId(inputs), outs };
     },
 
-    async update(_id: string, _olds: MembershipOutputs, news: MembershipInputs) {
-      return { outs: await converge(news, false) };
+    async update(_id: string, olds: MembershipOutputs, news: MembershipInputs) {
+      return { outs: await converge(news, false, olds.latestSnapshot) };
     },
 
     /** The live cluster: size and members as etcd reports them, so a refresh shows drift. */
@@ -106,7 +118,7 @@ export function createMembershipProvider(
         size: summary.liveSize,
         members: summary.memberStatus.map((m) => m.name),
       };
-      return { id, props: outputsOf(live, summary), inputs: live };
+      return { id, props: outputsOf(live, summary, props.latestSnapshot), inputs: live };
     },
 
     /**

@@ -10,7 +10,13 @@ import { execute } from "./execute";
 import type { Goal, Observation, SlotOf } from "./observation";
 import { Endpoints, leaderOrdinal, observe } from "./observe";
 import { plan } from "./plan";
+import {
+  type SafetySnapshotOptions,
+  changesMembership,
+  takeSafetySnapshot,
+} from "./safetySnapshot";
 import { predictSteps } from "./simulate";
+import type { SnapshotRecord } from "../snapshot/store";
 import { type Decision, type Step, describeStep, sameStep } from "./steps";
 import { type ClusterSummary, describeObservation, summarize } from "./summary";
 import type { Workload } from "./types";
@@ -30,6 +36,8 @@ export interface ReconcileOptions {
    */
   settleBudgetMs: number;
   admin: AdminOptions;
+  /** Where the safety snapshot goes; without it no snapshot is taken. */
+  snapshot?: SafetySnapshotOptions;
 }
 
 export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
@@ -48,6 +56,8 @@ export interface StepRecord {
 export interface ReconcileResult {
   summary: ClusterSummary;
   steps: StepRecord[];
+  /** The safety snapshot this run took, if it changed membership with snapshots configured. */
+  snapshot?: SnapshotRecord;
 }
 
 export const REFUSAL = "MembershipRefusal";
@@ -99,6 +109,7 @@ export async function reconcile(
     return { changed, last };
   };
   const records: StepRecord[] = [];
+  let snapshot: SnapshotRecord | undefined;
   try {
     let seen = await look();
     const from = seen.observation.cluster.reachable
@@ -109,11 +120,33 @@ export async function reconcile(
         seen = (await until(options.settleBudgetMs, (d) => d.kind === "refuse", seen)).last;
       const { observation, decision } = seen;
       if (decision.kind === "done")
-        return { summary: summarize(observation, slotOf), steps: records };
+        return { summary: summarize(observation, slotOf), steps: records, snapshot };
       if (decision.kind === "refuse") throw membershipRefusal(workload.describe(), decision.reason);
       const step = decision.step;
       const total = records.length + predictSteps(observation, goal, slotOf).length;
       const position = `step ${records.length + 1}/${total} of ${from}→${goal.size}`;
+      if (options.snapshot && !snapshot && changesMembership(step)) {
+        options.log(
+          `${PROGRESS_PREFIX} ${step.slot.name}: safety snapshot to ${options.snapshot.directory} before the first membership change`,
+        );
+        const outcome = await takeSafetySnapshot(
+          observation,
+          slotOf,
+          endpoints,
+          admin,
+          options.snapshot,
+        );
+        if (!outcome.ok)
+          throw membershipRefusal(
+            workload.describe(),
+            `the safety snapshot failed, so no membership change was made: ${outcome.failures.join("; ")}. ` +
+              "Fix the cause (snapshots.directory writable, space left, members reachable), then rerun.",
+          );
+        snapshot = outcome.record;
+        options.log(
+          `${PROGRESS_PREFIX} ${snapshot.member}: safety snapshot ${snapshot.path} (${snapshot.bytes} bytes, sha256 ${snapshot.sha256}) verified`,
+        );
+      }
       options.log(`${PROGRESS_PREFIX} ${describeStep(step)} (${position})`);
       await options.onStepBoundary?.(step);
       const started = Date.now();

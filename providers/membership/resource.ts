@@ -4,6 +4,7 @@
  * pass the same provider built over local etcd processes.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { SnapshotRecord, SnapshotSettings } from "../snapshot/store";
 import type { AccessMode, MembershipArgs } from "./inputs";
 import type { MemberStatus } from "./summary";
 import type { VolumePolicy } from "./types";
@@ -22,6 +23,9 @@ export class MembershipResource extends pulumi.dynamic.Resource {
   declare readonly access: pulumi.Output<AccessMode>;
   declare readonly endpointTemplate: pulumi.Output<string | undefined>;
   declare readonly kubeconfig: pulumi.Output<string | undefined>;
+  declare readonly snapshots: pulumi.Output<SnapshotSettings | undefined>;
+  /** The newest safety snapshot: path, bytes, sha256, revision, member, takenAt. */
+  declare readonly latestSnapshot: pulumi.Output<SnapshotRecord | undefined>;
   declare readonly fixedAtCreation: pulumi.Output<Record<string, string> | undefined>;
   /** Planned member names (what preview shows), the live ones after a refresh. */
   declare readonly members: pulumi.Output<string[]>;
@@ -50,6 +54,7 @@ export class MembershipResource extends pulumi.dynamic.Resource {
       memberStatus: undefined,
       liveSize: undefined,
       replicas: undefined,
+      latestSnapshot: undefined,
     };
     const secrets = [...(opts.additionalSecretOutputs ?? []), "kubeconfig"];
     super(

@@ -13,6 +13,7 @@ import {
   checkSize,
   violation,
 } from "../../components/config/rules";
+import { checkSnapshotsDirectory, checkSnapshotsKeep } from "../../components/config/snapshotRules";
 
 /** What an input the engine cannot know yet (preview) looks like to a dynamic provider. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -48,6 +49,22 @@ function checkKubeconfig(value: unknown): Violation | undefined {
   return undefined;
 }
 
+/** The resolved `snapshots` input: an absolute directory and a count, or absent. */
+function checkSnapshotsInput(value: unknown): Violation[] {
+  if (value === undefined) return [];
+  if (typeof value !== "object" || value === null)
+    return [
+      violation("snapshots", value, 'must be {"directory": <absolute path>, "keep": <1-100>}'),
+    ];
+  const { directory, keep } = value as Record<string, unknown>;
+  return [
+    isUnknown(directory)
+      ? undefined
+      : checkSnapshotsDirectory("snapshots.directory", directory, true),
+    isUnknown(keep) ? undefined : checkSnapshotsKeep("snapshots.keep", keep),
+  ].filter((v): v is Violation => v !== undefined);
+}
+
 export function validateInputs(news: Record<string, unknown>): Violation[] {
   const known = (key: string, rule: () => Violation | undefined) =>
     isUnknown(news[key]) ? undefined : rule();
@@ -64,5 +81,7 @@ export function validateInputs(news: Record<string, unknown>): Violation[] {
       ? undefined
       : known("endpointTemplate", () => checkEndpointTemplate(news)),
     known("kubeconfig", () => checkKubeconfig(news.kubeconfig)),
-  ].filter((v): v is Violation => v !== undefined);
+  ]
+    .filter((v): v is Violation => v !== undefined)
+    .concat(isUnknown(news.snapshots) ? [] : checkSnapshotsInput(news.snapshots));
 }

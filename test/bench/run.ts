@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: on local etcd 3.5 processes, the provider's time per scale step against the raw
  * minimum (the same etcd operations scripted directly), learner catch-up over a seeded data set,
- * and the cost of check + diff. Prints figures; asserts nothing.
+ * and the cost of check + diff. `npm run bench -- soak` runs the soak instead (see soak.ts).
+ * Prints figures; asserts nothing.
  */
 import { EtcdAdmin } from "../../providers/etcd/admin";
 import { createMembershipProvider } from "../../providers/membership/provider";
@@ -9,6 +10,7 @@ import { type StepRecord, reconcile } from "../../providers/membership/reconcile
 import { type LocalCluster, dataClient, localCluster } from "../harness/localCluster";
 import { localWorkloadFactory } from "../harness/localWorkload";
 import { RawScaler } from "./raw";
+import { soak } from "./soak";
 
 const quiet = { log: () => {} };
 
@@ -159,6 +161,7 @@ async function checkAndDiff(iterations: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "soak") return soak();
   await checkAndDiff(5_000);
   await scaleSteps();
   await learnerCatchUp(Number(process.env.BENCH_SEED_MB ?? 32), 3);

@@ -4,6 +4,7 @@
  * runs in its own process with fresh Pulumi runtime state.
  */
 import { strict as assert } from "node:assert";
+import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
@@ -132,7 +133,7 @@ export function describeStack(stack: string, expected: StackExpectations): void 
     });
 
     it("exports the endpoint, names, namespace, size and the membership outputs", () => {
-      const { members, leader, memberStatus, ...fixed } = run.outputs;
+      const { members, leader, memberStatus, latestSnapshot, ...fixed } = run.outputs;
       assert.deepEqual(fixed, {
         clientEndpoint: `http://etcd-client.${expected.namespace}.svc.cluster.local:2379`,
         peerServiceName: "etcd-peer",
@@ -142,8 +143,13 @@ export function describeStack(stack: string, expected: StackExpectations): void 
       });
       // Under mocks the membership resource's state is its inputs; the live values come from the
       // provider (covered by the provider and end-to-end tests).
-      assert.deepEqual([members, leader, memberStatus], [undefined, undefined, undefined]);
-      assert.ok(["members", "leader", "memberStatus"].every((k) => k in run.outputs));
+      assert.deepEqual(
+        [members, leader, memberStatus, latestSnapshot],
+        [undefined, undefined, undefined, undefined],
+      );
+      assert.ok(
+        ["members", "leader", "memberStatus", "latestSnapshot"].every((k) => k in run.outputs),
+      );
     });
 
     it("hands membership to the provider after the StatefulSet and the peer Service", () => {
@@ -167,6 +173,8 @@ export function describeStack(stack: string, expected: StackExpectations): void 
             "storage.size": expected.storage.size,
             "storage.className": expected.storage.className ?? "(cluster default)",
           },
+          // Snapshots are on by default, in the project directory (the program's working directory).
+          snapshots: { directory: path.resolve("snapshots", stack, "etcd"), keep: 5 },
         },
       );
       // The provider is serialized with its npm modules required, not inlined, and no kubeconfig.

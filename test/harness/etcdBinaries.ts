@@ -23,3 +23,16 @@ export function etcdBinary(version: EtcdVersion): string {
   }
   return binary;
 }
+
+/** etcdutl 3.5 (snapshot restore): ETCDUTL_BIN, default .tools/etcd-3.5/etcdutl. */
+export function etcdutlBinary(): string {
+  const binary = process.env.ETCDUTL_BIN ?? path.join(repoRoot, ".tools", "etcd-3.5", "etcdutl");
+  try {
+    fs.accessSync(binary, fs.constants.X_OK);
+  } catch {
+    throw new Error(
+      `etcdutl 3.5 is not installed at ${binary}: run scripts/install-etcd.sh, or set ETCDUTL_BIN to an etcdutl 3.5 binary`,
+    );
+  }
+  return binary;
+}

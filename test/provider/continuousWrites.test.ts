@@ -4,45 +4,13 @@
  */
 import * as assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { type LocalCluster, dataClient, localCluster } from "../harness/localCluster";
+import { type LocalCluster, localCluster } from "../harness/localCluster";
+import { ContinuousWriter } from "../harness/writer";
 import { assertConverged, clientURL, scaleTo } from "./scenario";
-
-class Writer {
-  readonly acknowledged = new Map<string, string>();
-  failed = 0;
-  private running = true;
-  private readonly done: Promise<void>;
-
-  constructor(urls: string[]) {
-    const client = dataClient(urls);
-    this.done = (async () => {
-      try {
-        for (let n = 0; this.running; n++) {
-          const key = `writer/${String(n).padStart(7, "0")}`;
-          const value = `value-${n}`;
-          try {
-            await client.put(key).value(value);
-            this.acknowledged.set(key, value);
-          } catch {
-            // Not acknowledged: it may or may not have been applied, so it is not checked.
-            this.failed++;
-          }
-        }
-      } finally {
-        client.close();
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.done;
-  }
-}
 
 describe("scaling 3→5→3 under continuous writes", () => {
   const c: LocalCluster = localCluster("wr", "127.0.19", "3.5");
-  let writer: Writer | undefined;
+  let writer: ContinuousWriter | undefined;
   after(async () => {
     await writer?.stop();
     await c.dispose();
@@ -50,7 +18,7 @@ describe("scaling 3→5→3 under continuous writes", () => {
 
   it("loses no acknowledged write", async () => {
     await scaleTo(c, 3, "Delete", { bootstrap: true });
-    writer = new Writer([0, 1, 2].map((k) => clientURL(c, k)));
+    writer = new ContinuousWriter([0, 1, 2].map((k) => clientURL(c, k)));
     await scaleTo(c, 5, "Delete");
     const duringGrowth = writer.acknowledged.size;
     await scaleTo(c, 3, "Delete");

@@ -50,6 +50,7 @@ describe("cluster settings: defaults", () => {
         metricsSelectors: [],
         providerCIDRs: [],
       },
+      snapshots: { enabled: true, keep: 5 },
     });
   });
 
@@ -76,6 +77,7 @@ describe("cluster settings: defaults", () => {
         metricsSelectors: [{ namespaceSelector: {}, podSelector: { app: "prometheus" } }],
         providerCIDRs: ["10.20.0.0/16"],
       },
+      snapshots: { enabled: false, directory: "/var/backups/etcd", keep: 9 },
     };
     assert.deepEqual(checkClusterArgs(args, "ignored").settings, args);
   });

@@ -84,6 +84,7 @@ describe("stack config", () => {
       "labels",
       "annotations",
       "networkPolicy",
+      "snapshots",
       "clusterName",
       "namespace",
       "image",
