@@ -17,14 +17,16 @@ export interface SafetySnapshotOptions extends SnapshotSettings {
   timeoutMs?: number;
 }
 
-const CHANGES_MEMBERSHIP: ReadonlySet<Step["kind"]> = new Set([
+// An array, not a Set: Pulumi's function serialization captures module values by value and turns
+// a Set into a plain object.
+const CHANGES_MEMBERSHIP: readonly Step["kind"][] = [
   "add-learner",
   "promote",
   "move-leader",
   "remove-member",
-]);
+];
 
-export const changesMembership = (step: Step): boolean => CHANGES_MEMBERSHIP.has(step.kind);
+export const changesMembership = (step: Step): boolean => CHANGES_MEMBERSHIP.includes(step.kind);
 
 /** Voters that answered Status, the leader first. */
 function sources(o: Observation): number[] {
