@@ -13,24 +13,22 @@ if ! command -v etcd >/dev/null 2>&1; then
 fi
 echo "setup: $(etcd --version | head -1) at $(command -v etcd)"
 
-etcd35=.tools/etcd-3.5/etcd
-if [ ! -x "$etcd35" ]; then
+# build_tool <output> <Go main package> <what>: builds it from tools/etcd unless already there.
+build_tool() {
+  local out=$1 package=$2 what=$3
+  [ -x "$out" ] && return 0
   if ! command -v go >/dev/null 2>&1; then
-    echo "setup: Go is needed to build etcd 3.5 from the Go module proxy (go 1.24 or later)" >&2
+    echo "setup: Go is needed to build $what from the Go module proxy (go 1.24 or later)" >&2
     exit 1
   fi
-  echo "setup: building etcd 3.5 from the Go module proxy (about 2 minutes cold)"
-  (cd tools/etcd && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "../../$etcd35" go.etcd.io/etcd/server/v3)
-fi
+  echo "setup: building $what from the Go module proxy"
+  (cd tools/etcd && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "../../$out" "$package")
+}
+
+etcd35=.tools/etcd-3.5/etcd
+build_tool "$etcd35" go.etcd.io/etcd/server/v3 "etcd 3.5 (about 2 minutes cold)"
 echo "setup: $("$etcd35" --version | head -1) at $etcd35"
 
 etcdutl=.tools/etcd-3.5/etcdutl
-if [ ! -x "$etcdutl" ]; then
-  if ! command -v go >/dev/null 2>&1; then
-    echo "setup: Go is needed to build etcdutl 3.5 from the Go module proxy (go 1.24 or later)" >&2
-    exit 1
-  fi
-  echo "setup: building etcdutl 3.5 from the Go module proxy"
-  (cd tools/etcd && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "../../$etcdutl" go.etcd.io/etcd/etcdutl/v3)
-fi
+build_tool "$etcdutl" go.etcd.io/etcd/etcdutl/v3 "etcdutl 3.5"
 echo "setup: $("$etcdutl" version | head -1) at $etcdutl"
