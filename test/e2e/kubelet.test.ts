@@ -93,6 +93,23 @@ function processExists(pid: number): boolean {
   }
 }
 
+/** A deleted claim's directory and its local PersistentVolume both go, as with a Delete reclaim policy. */
+async function volumeReleased(
+  directory: string,
+  claim: k8s.V1PersistentVolumeClaim,
+): Promise<void> {
+  await until(
+    "the volume directory to be removed",
+    () => (fs.existsSync(directory) ? undefined : true),
+    WAIT,
+  );
+  await until(
+    "the PersistentVolume to be deleted",
+    () => gone(() => core.readPersistentVolume({ name: claim.spec?.volumeName ?? "" })),
+    WAIT,
+  );
+}
+
 test("a member pod waits for its join ConfigMap, then runs real etcd on its pod IP and DNS name", async () => {
   const objects = await componentObjects(cluster);
   await serverSideApply(config, [objects.namespace, objects.peerService, objects.statefulSet]);
@@ -192,16 +209,7 @@ test("scaling to 0 stops the process, completes the deletion, and whenScaled: De
     () => gone(() => readClaim(cluster, 0)),
     WAIT,
   );
-  await until(
-    "the volume directory to be removed",
-    () => (fs.existsSync(directory) ? undefined : true),
-    WAIT,
-  );
-  await until(
-    "the PersistentVolume to be deleted",
-    () => gone(() => core.readPersistentVolume({ name: claim.spec?.volumeName ?? "" })),
-    WAIT,
-  );
+  await volumeReleased(directory, claim);
 });
 
 test("an exiting container restarts with back-off and reports its last exit", async () => {
@@ -245,16 +253,7 @@ test("deleting a retained PVC deletes its directory and volume, as a Delete recl
     name: pvcName(crashing, 0),
     namespace: crashing.namespace,
   });
-  await until(
-    "the volume directory to be removed",
-    () => (fs.existsSync(directory) ? undefined : true),
-    WAIT,
-  );
-  await until(
-    "the PersistentVolume to be deleted",
-    () => gone(() => core.readPersistentVolume({ name: claim.spec?.volumeName ?? "" })),
-    WAIT,
-  );
+  await volumeReleased(directory, claim);
 });
 
 test("stopping kubelet and control plane leaves no process and /etc/hosts as it was", async () => {
