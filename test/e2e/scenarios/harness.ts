@@ -20,7 +20,7 @@ import { DEFAULT_CLUSTER_NAME } from "../../../components/config/stackConfig";
 import { type RunResult, Stack, type StackSettings, e2eStackSettings } from "../program/stack";
 import { DataMarkers, waitSettled } from "../settled";
 
-/** Every scenario's control plane binds here; pod ranges differ per scenario file. */
+/** The scenarios' control plane binds here unless one sets `host`; pod ranges differ per file. */
 export const CONTROL_PLANE_HOST = "127.3.0.1";
 
 export interface ScenarioOptions extends Pick<
@@ -29,6 +29,8 @@ export interface ScenarioOptions extends Pick<
 > {
   /** Short name for `[timing]` lines and the kubelet's node name. */
   name: string;
+  /** Loopback address of its control plane and node (default CONTROL_PLANE_HOST). */
+  host?: string;
   /** The namespace of its cluster (DNS names must not collide with other kubelets running). */
   namespace: string;
   /** Stack config on top of the e2e stack file. */
@@ -69,7 +71,7 @@ export class Scenario {
   static async start(options: ScenarioOptions): Promise<Scenario> {
     const started = Date.now();
     const kubernetes = await startLocalKubernetes({
-      host: CONTROL_PLANE_HOST,
+      host: options.host ?? CONTROL_PLANE_HOST,
       nodeName: `${options.name}-kubelet`,
       podIPRange: options.podIPRange,
       ...(options.crashLoopBackoff ? { crashLoopBackoff: options.crashLoopBackoff } : {}),
