@@ -12,7 +12,10 @@ import { after, before, describe, it } from "node:test";
 import type { ClientTLS } from "../../providers/etcd/security";
 import type { MembershipInputs } from "../../providers/membership/inputs";
 import type { MembershipOutputs } from "../../providers/membership/outputs";
+import { DEFAULT_ADMIN_OPTIONS } from "../../providers/etcd/admin";
 import { createMembershipProvider } from "../../providers/membership/provider";
+import { connectAdmin } from "../../providers/membership/reconciler";
+import { defragmentCluster } from "../../providers/operations/defragment";
 import { listSnapshots } from "../../providers/snapshot/store";
 import {
   type DataClientTLS,
@@ -118,6 +121,19 @@ describe("the provider over mutual TLS, etcd 3.5", () => {
     await converge(1, "3-1");
     await converge(3, "1-3-again");
     assert.ok(logged.some((l) => l.includes("safety snapshot") && l.includes("verified")));
+  });
+
+  it("defragments every member over TLS, as `npm run defrag` does", async () => {
+    const admin = await connectAdmin(c.workload, { admin: DEFAULT_ADMIN_OPTIONS });
+    try {
+      const done = await defragmentCluster(c.workload, admin, {
+        log: () => {},
+        healthBudget: { budgetMs: 30_000, initialDelayMs: 50, maxDelayMs: 1_000 },
+      });
+      assert.deepEqual(done.map((m) => m.name).sort(), ["tls-0", "tls-1", "tls-2"]);
+    } finally {
+      admin.close();
+    }
   });
 
   it("keeps only the client Secret's name in its inputs and outputs, never key material", () => {
