@@ -6,7 +6,7 @@
  */
 import { ACCESS_MODES, checkOneOf } from "../../components/config/rules";
 import { CLIENT_PORT } from "../../components/naming";
-import type { AccessMode } from "../membership/inputs";
+import type { AccessMode, MembershipTls } from "../membership/inputs";
 import type { Endpoint, MemberSlot } from "../membership/types";
 import { podIPClientURL, templateClientURL } from "./client-url";
 import type { KubeContext } from "./kubeconfig";
@@ -18,7 +18,7 @@ export interface AccessSettings {
   access?: AccessMode;
   endpointTemplate?: string;
   /** Present when the members speak TLS: the URLs the provider opens are then https. */
-  tls?: unknown;
+  tls?: MembershipTls;
 }
 
 /** Port-forward listeners bind loopback only: the tunnel is as privileged as the kubeconfig. */
