@@ -6,6 +6,7 @@
  *   StatefulSet          builders/statefulSet.ts, pod from builders/podSpec.ts + etcdContainer.ts
  *   PodDisruptionBudget  builders/disruptionBudget.ts
  *   NetworkPolicy        builders/networkPolicy.ts     (only with networkPolicy.enabled)
+ *   cert-manager Certificates builders/certificates.ts (only with tls from cert-manager)
  *   etcd membership      providers/membership (dynamic provider; scales the StatefulSet)
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -15,6 +16,7 @@ import { disruptionBudgetArgs } from "./builders/disruptionBudget";
 import { namespaceArgs } from "./builders/namespace";
 import { networkPolicyArgs } from "./builders/networkPolicy";
 import { etcdPodSpec } from "./builders/podSpec";
+import { certificateObjects } from "./builders/certificates";
 import { clientServiceArgs, peerServiceArgs } from "./builders/services";
 import { statefulSetArgs } from "./builders/statefulSet";
 import { type EtcdClusterArgs, clusterIdentity, resolveClusterSettings } from "./config/settings";
@@ -84,6 +86,15 @@ export class EtcdCluster extends pulumi.ComponentResource {
       clientServiceArgs(settings),
       childOpts,
     );
+    // Before the StatefulSet, whose pods mount the Secrets cert-manager writes for them.
+    const certificates = Object.values(certificateObjects(settings)).map(
+      (certificate) =>
+        new k8s.apiextensions.CustomResource(
+          certificate.metadata.name as string,
+          certificate,
+          childOpts,
+        ),
+    );
     const clusterToken = initialClusterToken({
       project: pulumi.getProject(),
       stack: pulumi.getStack(),
@@ -110,12 +121,15 @@ export class EtcdCluster extends pulumi.ComponentResource {
         access: settings.access,
         ...(settings.endpointTemplate ? { endpointTemplate: settings.endpointTemplate } : {}),
         ...snapshotInput(settings),
+        // Only the Secret's name: the provider reads the key at run time, never through its inputs.
+        ...(settings.tls.enabled ? { tls: { clientSecret: settings.tls.secrets.client } } : {}),
         fixedAtCreation: {
           "storage.size": settings.storage.size,
           "storage.className": settings.storage.className ?? "(cluster default)",
+          "tls.enabled": String(settings.tls.enabled),
         },
       },
-      { parent: this, dependsOn: [...afterNamespace, statefulSet, peerService] },
+      { parent: this, dependsOn: [...afterNamespace, ...certificates, statefulSet, peerService] },
     );
 
     new k8s.policy.v1.PodDisruptionBudget(

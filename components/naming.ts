@@ -19,7 +19,15 @@ export interface ClusterIdentity {
   name: string;
   namespace: string;
   clusterDomain: string;
+  /**
+   * Peer and client TLS: every URL is https. Fixed at creation, since members are matched by their
+   * peer URLs and etcd keeps each member's URLs in its own data.
+   */
+  tls?: boolean;
 }
+
+/** `https` with TLS, `http` otherwise. */
+export const urlScheme = (c: ClusterIdentity): string => (c.tls ? "https" : "http");
 
 export const statefulSetName = (c: ClusterIdentity): string => c.name;
 export const podName = (c: ClusterIdentity, ordinal: number): string => `${c.name}-${ordinal}`;
@@ -42,13 +50,13 @@ export const memberHost = (c: ClusterIdentity, ordinal: number): string =>
   podHost(c, podName(c, ordinal));
 
 export const peerURL = (c: ClusterIdentity, ordinal: number): string =>
-  `http://${memberHost(c, ordinal)}:${PEER_PORT}`;
+  `${urlScheme(c)}://${memberHost(c, ordinal)}:${PEER_PORT}`;
 
 export const memberClientURL = (c: ClusterIdentity, ordinal: number): string =>
-  `http://${memberHost(c, ordinal)}:${CLIENT_PORT}`;
+  `${urlScheme(c)}://${memberHost(c, ordinal)}:${CLIENT_PORT}`;
 
 export const clientEndpoint = (c: ClusterIdentity): string =>
-  `http://${clientServiceName(c)}.${c.namespace}.svc.${c.clusterDomain}:${CLIENT_PORT}`;
+  `${urlScheme(c)}://${clientServiceName(c)}.${c.namespace}.svc.${c.clusterDomain}:${CLIENT_PORT}`;
 
 /** The PodDisruptionBudget shares the cluster name: there is one per cluster. */
 export const disruptionBudgetName = (c: ClusterIdentity): string => c.name;

@@ -14,7 +14,9 @@ import {
   PEER_PORT,
   joinConfigMapName,
   podHost,
+  urlScheme,
 } from "../naming";
+import { tlsEnvironment, tlsVolumeMounts } from "./tls";
 
 export const CONTAINER_NAME = "etcd";
 /** Kubernetes expands `$(NAME)` in env values from variables defined earlier in the list. */
@@ -22,21 +24,25 @@ export const POD_NAME_REF = "$(POD_NAME)";
 
 /**
  * Order matters: `POD_NAME` comes first so the URLs after it can expand it. Each pod thereby
- * advertises `http://<pod>.<peer service>.<namespace>.svc.<domain>`, exactly the peer URL the
- * membership provider computes with `naming.peerURL` and matches members by.
+ * advertises `http(s)://<pod>.<peer service>.<namespace>.svc.<domain>`, exactly the peer URL the
+ * membership provider computes with `naming.peerURL` and matches members by. With TLS the client
+ * and peer listeners are https; the metrics listener (probes) stays http either way.
  */
 export function etcdEnvironment(settings: ClusterSettings, clusterToken: string): kx.types.EnvMap {
-  const host = podHost(clusterIdentity(settings), POD_NAME_REF);
+  const identity = clusterIdentity(settings);
+  const host = podHost(identity, POD_NAME_REF);
+  const scheme = urlScheme(identity);
   return {
     POD_NAME: { fieldRef: { fieldPath: "metadata.name" } },
     ETCD_NAME: POD_NAME_REF,
     ETCD_DATA_DIR: DATA_DIR,
-    ETCD_LISTEN_PEER_URLS: `http://0.0.0.0:${PEER_PORT}`,
-    ETCD_LISTEN_CLIENT_URLS: `http://0.0.0.0:${CLIENT_PORT}`,
+    ETCD_LISTEN_PEER_URLS: `${scheme}://0.0.0.0:${PEER_PORT}`,
+    ETCD_LISTEN_CLIENT_URLS: `${scheme}://0.0.0.0:${CLIENT_PORT}`,
     ETCD_LISTEN_METRICS_URLS: `http://0.0.0.0:${METRICS_PORT}`,
-    ETCD_ADVERTISE_CLIENT_URLS: `http://${host}:${CLIENT_PORT}`,
-    ETCD_INITIAL_ADVERTISE_PEER_URLS: `http://${host}:${PEER_PORT}`,
+    ETCD_ADVERTISE_CLIENT_URLS: `${scheme}://${host}:${CLIENT_PORT}`,
+    ETCD_INITIAL_ADVERTISE_PEER_URLS: `${scheme}://${host}:${PEER_PORT}`,
     ETCD_INITIAL_CLUSTER_TOKEN: clusterToken,
+    ...tlsEnvironment(settings),
   };
 }
 
@@ -104,7 +110,7 @@ export function etcdContainer(settings: ClusterSettings, clusterToken: string): 
     env: etcdEnvironment(settings, clusterToken),
     envFrom: [joinSettingsSource(settings)],
     ports: { client: CLIENT_PORT, peer: PEER_PORT, metrics: METRICS_PORT },
-    volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH }],
+    volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH }, ...tlsVolumeMounts(settings)],
     ...etcdProbes(),
     resources: settings.resources,
     securityContext: CONTAINER_SECURITY_CONTEXT,

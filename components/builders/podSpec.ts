@@ -5,6 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterSettings } from "../config/settings";
 import { etcdContainer } from "./etcdContainer";
 import { selectorLabels } from "./labels";
+import { tlsVolumes } from "./tls";
 
 /** The distroless `nonroot` user; the official etcd image would otherwise run as root. */
 export const ETCD_USER_ID = 65532;
@@ -53,8 +54,10 @@ export const POD_SECURITY_CONTEXT: k8s.types.input.core.v1.PodSecurityContext = 
 /** The pod spec in kubernetesx's shape (env and ports as maps), before PodBuilder expands it. */
 export function etcdPodSpecArgs(settings: ClusterSettings, clusterToken: string): kx.types.PodSpec {
   const affinity = antiAffinity(settings);
+  const volumes = tlsVolumes(settings);
   return {
     containers: [etcdContainer(settings, clusterToken)],
+    ...(volumes.length > 0 ? { volumes } : {}),
     securityContext: POD_SECURITY_CONTEXT,
     ...(affinity === undefined ? {} : { affinity }),
     terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,

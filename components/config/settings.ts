@@ -39,10 +39,12 @@ import {
 } from "./structuredValues";
 
 import { type SnapshotsArgs, type SnapshotsConfig, checkSnapshots } from "./snapshotRules";
+import { type TlsArgs, type TlsSettings, checkTls } from "./tlsRules";
 
 export type { ContainerResources, ResourceQuantities, StorageArgs } from "./structuredValues";
 export type { NetworkPolicyArgs, NetworkPolicySettings, TrafficSource } from "./networkPolicy";
 export type { SnapshotsArgs, SnapshotsConfig } from "./snapshotRules";
+export type { TlsArgs, TlsSecretNames, TlsSettings } from "./tlsRules";
 
 export const ANTI_AFFINITIES = ["preferred", "required", "none"] as const;
 export const CLIENT_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
@@ -87,6 +89,8 @@ export interface EtcdClusterArgs {
   networkPolicy?: NetworkPolicyArgs;
   /** Safety snapshots before membership changes (on by default). */
   snapshots?: SnapshotsArgs;
+  /** Peer and client TLS with mutual authentication (off by default; fixed at creation). */
+  tls?: TlsArgs;
 }
 
 /** Validated arguments with every default applied. */
@@ -108,6 +112,7 @@ export interface ClusterSettings {
   endpointTemplate?: string;
   networkPolicy: NetworkPolicySettings;
   snapshots: SnapshotsConfig;
+  tls: TlsSettings;
 }
 
 export const DEFAULTS = {
@@ -168,6 +173,7 @@ export function checkClusterArgs(
   collect(out, checkEndpointTemplate("endpointTemplate", args.endpointTemplate, access));
   const networkPolicy = checkNetworkPolicy(args.networkPolicy, out);
   const snapshots = checkSnapshots(args.snapshots, out);
+  const tls = checkTls(args.tls, clusterName, out);
   if (out.length > 0) return { violations: out };
   const settings: ClusterSettings = {
     size: args.size,
@@ -186,6 +192,7 @@ export function checkClusterArgs(
     access,
     networkPolicy,
     snapshots,
+    tls,
     ...(args.endpointTemplate === undefined ? {} : { endpointTemplate: args.endpointTemplate }),
   };
   return { settings, violations: [] };
@@ -207,4 +214,5 @@ export const clusterIdentity = (settings: ClusterSettings): ClusterIdentity => (
   name: settings.clusterName,
   namespace: settings.namespace,
   clusterDomain: settings.clusterDomain,
+  ...(settings.tls.enabled ? { tls: true } : {}),
 });

@@ -20,6 +20,7 @@ const OBJECT_KEYS = [
   "annotations",
   "networkPolicy",
   "snapshots",
+  "tls",
 ] as const;
 const STRING_KEYS = [
   "clusterName",

@@ -10,6 +10,7 @@ import * as etcd3 from "etcd3";
 import { classifyFailure, errorText } from "./errors";
 import { decimalId, hexId } from "./ids";
 import { type Budget, retryWithin } from "../backoff";
+import type { ClientSecurity } from "./security";
 import { type StreamedSnapshot, streamSnapshot } from "./snapshotStream";
 import type { EtcdAlarm, EtcdMember, EtcdMemberList, EtcdStatus } from "./types";
 
@@ -47,16 +48,30 @@ function toMember(m: etcd3.IMember): EtcdMember {
 
 export class EtcdAdmin {
   private readonly clients = new Map<string, etcd3.Etcd3>();
+  /** Per URL, the name a member's certificate must carry when the URL's host is not in it. */
+  private readonly serverNames = new Map<string, string>();
 
-  constructor(private readonly options: AdminOptions = DEFAULT_ADMIN_OPTIONS) {}
+  constructor(
+    private readonly options: AdminOptions = DEFAULT_ADMIN_OPTIONS,
+    private readonly security: ClientSecurity = {},
+  ) {}
 
   private client(url: string): etcd3.Etcd3 {
     const known = this.clients.get(url);
     if (known) return known;
     const timeout = this.options.callTimeoutMs;
     const noRetry = cockatiel.noop as unknown as ClientPolicy;
+    const tls = this.security.tls;
+    const serverName = this.serverNames.get(url);
     const created = new etcd3.Etcd3({
       hosts: url,
+      // etcd3 speaks TLS whenever credentials are given, whatever the URL's scheme.
+      ...(tls
+        ? { credentials: { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key } }
+        : {}),
+      ...(tls && serverName
+        ? { grpcOptions: { "grpc.ssl_target_name_override": serverName } }
+        : {}),
       faultHandling: { host: () => noRetry, global: noRetry },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
     });
@@ -64,10 +79,20 @@ export class EtcdAdmin {
     return created;
   }
 
+  /**
+   * Verifies the member behind `url` against `serverName` (its DNS name) rather than the URL's host:
+   * a port-forward or a pod IP reaches the right member under an address its certificate does not
+   * name. Call before the first call to `url`.
+   */
+  expectServerName(url: string, serverName: string): void {
+    this.serverNames.set(url, serverName);
+  }
+
   /** Drops the client of an endpoint that went away (a closed port-forward, a stopped member). */
   forget(url: string): void {
     this.clients.get(url)?.close();
     this.clients.delete(url);
+    this.serverNames.delete(url);
   }
 
   close(): void {

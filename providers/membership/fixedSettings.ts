@@ -13,6 +13,8 @@ const WHY: Record<string, string> = {
     "the StatefulSet's volume claim template is fixed at creation; resize the existing PVCs directly if their storage class allows expansion",
   "storage.className":
     "the StatefulSet's volume claim template is fixed at creation; move to another class by creating a new cluster and restoring a snapshot into it",
+  "tls.enabled":
+    "every member's peer URL (http or https) is kept in etcd's own data and cannot be switched in place; to change it, create a new cluster with the wanted tls.enabled and restore a safety snapshot into it",
 };
 
 function isFixedSettings(value: unknown): value is FixedSettings {

@@ -32,8 +32,18 @@ export interface MembershipArgs {
    * `pulumi up`, and how many to keep. Absent: no snapshots.
    */
   snapshots?: SnapshotSettings;
+  /**
+   * Peer and client TLS: the name of the `kubernetes.io/tls` Secret (in the cluster's namespace)
+   * holding the provider's client certificate, key and the members' CA. Only the name: the key is
+   * read at run time and never enters inputs, outputs or state. Absent: plain http.
+   */
+  tls?: MembershipTls;
   /** Kubeconfig content; when absent the provider uses KUBECONFIG, ~/.kube/config or in-cluster config. */
   kubeconfig?: string;
+}
+
+export interface MembershipTls {
+  clientSecret: string;
 }
 
 /** What `check` adds, so that `pulumi preview --diff` shows the planned change. */

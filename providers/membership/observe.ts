@@ -22,6 +22,7 @@ export class Endpoints {
     if (!endpoint) {
       endpoint = await this.workload.clientEndpoint(ordinal);
       this.open.set(ordinal, endpoint);
+      if (endpoint.serverName) this.admin.expectServerName(endpoint.url, endpoint.serverName);
     }
     return endpoint.url;
   }

@@ -6,6 +6,7 @@
 import { type Budget, pollUntil } from "../backoff";
 import { type AdminOptions, DEFAULT_ADMIN_OPTIONS, EtcdAdmin } from "../etcd/admin";
 import { errorText } from "../etcd/errors";
+import type { ClientSecurity } from "../etcd/security";
 import { execute } from "./execute";
 import type { Goal, Observation, SlotOf } from "./observation";
 import { Endpoints, leaderOrdinal, observe } from "./observe";
@@ -36,6 +37,8 @@ export interface ReconcileOptions {
    */
   settleBudgetMs: number;
   admin: AdminOptions;
+  /** Credentials for etcd besides the workload's client certificate (which `clientTLS` gives). */
+  security?: ClientSecurity;
   /** Where the safety snapshot goes; without it no snapshot is taken. */
   snapshot?: SafetySnapshotOptions;
 }
@@ -81,6 +84,15 @@ export const WAIT_POLL = { initialDelayMs: 20, maxDelayMs: 250 };
 
 const pollBudget = (budgetMs: number): Budget => ({ budgetMs, ...WAIT_POLL });
 
+/** The etcd adapter with every credential: the options' and the workload's client certificate. */
+export async function connectAdmin(
+  workload: Workload,
+  options: Pick<ReconcileOptions, "admin" | "security">,
+): Promise<EtcdAdmin> {
+  const tls = await workload.clientTLS();
+  return new EtcdAdmin(options.admin, { ...options.security, ...(tls ? { tls } : {}) });
+}
+
 interface Seen {
   observation: Observation;
   decision: Decision;
@@ -92,7 +104,7 @@ export async function reconcile(
   overrides: Partial<ReconcileOptions> = {},
 ): Promise<ReconcileResult> {
   const options = { ...DEFAULT_RECONCILE_OPTIONS, ...overrides };
-  const admin = new EtcdAdmin(options.admin);
+  const admin = await connectAdmin(workload, options);
   const endpoints = new Endpoints(workload, admin);
   const slotOf: SlotOf = (k) => workload.slot(k);
   const look = async (): Promise<Seen> => {
@@ -182,7 +194,7 @@ export async function inspect(
   overrides: Partial<ReconcileOptions> = {},
 ): Promise<ClusterSummary> {
   const options = { ...DEFAULT_RECONCILE_OPTIONS, ...overrides };
-  const admin = new EtcdAdmin(options.admin);
+  const admin = await connectAdmin(workload, options);
   const endpoints = new Endpoints(workload, admin);
   try {
     return summarize(await observe(workload, endpoints, admin), (k) => workload.slot(k));

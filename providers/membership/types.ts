@@ -3,6 +3,7 @@
  * through these two narrow interfaces, so the same code runs against Kubernetes in production and
  * against local etcd processes in tests.
  */
+import type { ClientTLS } from "../etcd/security";
 
 /** Volume policy for a removed member: delete its volume at once, or keep it until its ordinal returns. */
 export type VolumePolicy = "Delete" | "Retain";
@@ -36,6 +37,11 @@ export interface PodState {
 /** A client connection target for one member, valid until `close()` (a port-forward, a pod IP, ...). */
 export interface Endpoint {
   url: string;
+  /**
+   * With TLS: the name the member's server certificate is verified against, when the URL's host is
+   * not one the certificate names (a port-forward's local address, a pod IP).
+   */
+  serverName?: string;
   close(): Promise<void>;
 }
 
@@ -58,5 +64,10 @@ export interface Workload {
   removeJoinConfig(): Promise<void>;
   /** A client URL that reaches the member at this ordinal from where the provider runs. */
   clientEndpoint(ordinal: number): Promise<Endpoint>;
+  /**
+   * The provider's client certificate, its key and the members' CA when the members require TLS
+   * (read at run time, e.g. from a Secret, and never kept in inputs or state); undefined without TLS.
+   */
+  clientTLS(): Promise<ClientTLS | undefined>;
   close(): Promise<void>;
 }

@@ -65,6 +65,21 @@ function checkSnapshotsInput(value: unknown): Violation[] {
   ].filter((v): v is Violation => v !== undefined);
 }
 
+/** Only a Secret's name: key material never passes through the inputs. */
+function checkTlsInput(value: unknown): Violation | undefined {
+  if (value === undefined) return undefined;
+  const clientSecret = (value as Record<string, unknown> | null)?.clientSecret;
+  if (isUnknown(clientSecret)) return undefined;
+  const keys = typeof value === "object" && value !== null ? Object.keys(value) : [];
+  if (keys.length !== 1 || checkDnsSubdomain("tls.clientSecret", clientSecret) !== undefined)
+    return violation(
+      "tls",
+      value,
+      'must be {"clientSecret": <name of a kubernetes.io/tls Secret in the cluster\'s namespace>}, or left out for plain http',
+    );
+  return undefined;
+}
+
 export function validateInputs(news: Record<string, unknown>): Violation[] {
   const known = (key: string, rule: () => Violation | undefined) =>
     isUnknown(news[key]) ? undefined : rule();
@@ -81,6 +96,7 @@ export function validateInputs(news: Record<string, unknown>): Violation[] {
       ? undefined
       : known("endpointTemplate", () => checkEndpointTemplate(news)),
     known("kubeconfig", () => checkKubeconfig(news.kubeconfig)),
+    known("tls", () => checkTlsInput(news.tls)),
   ]
     .filter((v): v is Violation => v !== undefined)
     .concat(isUnknown(news.snapshots) ? [] : checkSnapshotsInput(news.snapshots));

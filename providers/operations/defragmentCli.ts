@@ -15,7 +15,8 @@ import {
   checkDnsSubdomain,
   checkOneOf,
 } from "../../components/config/rules";
-import { EtcdAdmin } from "../etcd/admin";
+import { DEFAULT_ADMIN_OPTIONS, type EtcdAdmin } from "../etcd/admin";
+import { connectAdmin } from "../membership/reconciler";
 import type { AccessMode } from "../membership/inputs";
 import type { Workload } from "../membership/types";
 import { type WorkloadArgs, createKubernetesWorkload } from "../workload/kubernetes-workload";
@@ -23,9 +24,11 @@ import { defragmentCluster } from "./defragment";
 
 const USAGE = `usage: npm run defrag -- [--namespace etcd] [--cluster-name etcd] [--cluster-domain cluster.local]
        [--access port-forward|pod-ip|endpoints] [--endpoint-template URL] [--kubeconfig PATH]
+       [--tls-client-secret NAME]
 Defragments every member one at a time (followers first, the leader last), checking the cluster's
 health before and after each; refuses an unhealthy cluster. Flags mean what the stack config keys
-of the same name mean; the kubeconfig defaults to KUBECONFIG or ~/.kube/config.`;
+of the same name mean; the kubeconfig defaults to KUBECONFIG or ~/.kube/config. With TLS, name the
+Secret holding the client certificate (tls.secrets.client, default <cluster-name>-client-tls).`;
 
 /** Reads and checks the flags with the stack config's rules, so a bad value is named the same way. */
 export function parseDefragmentFlags(argv: string[]): WorkloadArgs {
@@ -39,6 +42,7 @@ export function parseDefragmentFlags(argv: string[]): WorkloadArgs {
       access: { type: "string", default: "port-forward" },
       "endpoint-template": { type: "string" },
       kubeconfig: { type: "string" },
+      "tls-client-secret": { type: "string" },
     },
   });
   const found = [
@@ -47,6 +51,9 @@ export function parseDefragmentFlags(argv: string[]): WorkloadArgs {
     checkDnsSubdomain("--cluster-domain", values["cluster-domain"]),
     checkOneOf("--access", values.access, ACCESS_MODES),
     checkEndpointTemplate("--endpoint-template", values["endpoint-template"], values.access),
+    values["tls-client-secret"] === undefined
+      ? undefined
+      : checkDnsSubdomain("--tls-client-secret", values["tls-client-secret"]),
   ];
   const violations = found.filter((v): v is Violation => v !== undefined);
   if (violations.length > 0) throw new ValidationError("npm run defrag", violations);
@@ -57,6 +64,7 @@ export function parseDefragmentFlags(argv: string[]): WorkloadArgs {
     access: values.access as AccessMode,
     ...(values["endpoint-template"] ? { endpointTemplate: values["endpoint-template"] } : {}),
     ...(values.kubeconfig ? { kubeconfig: readFileSync(values.kubeconfig, "utf8") } : {}),
+    ...(values["tls-client-secret"] ? { tls: { clientSecret: values["tls-client-secret"] } } : {}),
   };
 }
 
@@ -72,17 +80,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const admin = new EtcdAdmin();
+  let admin: EtcdAdmin | undefined;
   let workload: Workload | undefined;
   try {
     workload = createKubernetesWorkload(args);
+    admin = await connectAdmin(workload, { admin: DEFAULT_ADMIN_OPTIONS });
     await defragmentCluster(workload, admin);
     return 0;
   } catch (error) {
     console.error((error as Error).message);
     return 1;
   } finally {
-    admin.close();
+    admin?.close();
     await workload?.close();
   }
 }

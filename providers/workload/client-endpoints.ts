@@ -6,7 +6,7 @@
  */
 import { ACCESS_MODES, checkOneOf } from "../../components/config/rules";
 import { CLIENT_PORT } from "../../components/naming";
-import type { AccessMode } from "../membership/inputs";
+import type { AccessMode, MembershipTls } from "../membership/inputs";
 import type { Endpoint, MemberSlot } from "../membership/types";
 import { podIPClientURL, templateClientURL } from "./client-url";
 import type { KubeContext } from "./kubeconfig";
@@ -17,10 +17,15 @@ import { kubePortForwardTunnel, startForwardServer } from "./port-forward";
 export interface AccessSettings {
   access?: AccessMode;
   endpointTemplate?: string;
+  /** Present when the members speak TLS: the URLs the provider opens are then https. */
+  tls?: MembershipTls;
 }
 
 /** Port-forward listeners bind loopback only: the tunnel is as privileged as the kubeconfig. */
 export const FORWARD_HOST = "127.0.0.1";
+
+/** The tunnel carries bytes; TLS runs end to end between the provider and the member. */
+const asHttps = (url: string): string => url.replace(/^http:/, "https:");
 
 const nothingToClose = async (): Promise<void> => undefined;
 
@@ -54,7 +59,7 @@ export async function openClientEndpoint(
           `client URL for member ${slot.name}: ${what} has no pod IP yet (phase ${pod.status?.phase ?? "unknown"})`,
         );
       }
-      return { url: podIPClientURL(podIP), close: nothingToClose };
+      return { url: podIPClientURL(podIP, settings.tls !== undefined), close: nothingToClose };
     }
     case "port-forward": {
       const { pod, what } = await existingPod(ctx, slot, "port-forward");
@@ -67,7 +72,8 @@ export async function openClientEndpoint(
       const podName = pod.metadata?.name ?? slot.name;
       await probePortForward(ctx, podName, CLIENT_PORT);
       const tunnel = kubePortForwardTunnel(ctx.kubeConfig, namespace, podName, CLIENT_PORT);
-      return startForwardServer(FORWARD_HOST, tunnel);
+      const server = await startForwardServer(FORWARD_HOST, tunnel);
+      return settings.tls === undefined ? server : { ...server, url: asHttps(server.url) };
     }
     default:
       throw new Error(checkOneOf("access", access, ACCESS_MODES)?.message);

@@ -2,10 +2,10 @@
 import { CLIENT_PORT } from "../../components/naming";
 import type { MemberSlot } from "../membership/types";
 
-/** `http://<podIP>:2379`; IPv6 pod IPs are bracketed as URLs require. */
-export function podIPClientURL(podIP: string): string {
+/** `http(s)://<podIP>:2379`; IPv6 pod IPs are bracketed as URLs require. */
+export function podIPClientURL(podIP: string, tls = false): string {
   const host = podIP.includes(":") ? `[${podIP}]` : podIP;
-  return `http://${host}:${CLIENT_PORT}`;
+  return `${tls ? "https" : "http"}://${host}:${CLIENT_PORT}`;
 }
 
 function isHttpURL(text: string): boolean {

@@ -6,10 +6,18 @@
  * every local function it reaches, by value. Nothing here holds a client at module scope; clients
  * are created when the factory runs inside a provider method, and npm modules are `require`d there.
  */
-import { peerURL, podName, statefulSetName, type ClusterIdentity } from "../../components/naming";
+import {
+  memberHost,
+  peerURL,
+  podName,
+  statefulSetName,
+  type ClusterIdentity,
+} from "../../components/naming";
+import type { ClientTLS } from "../etcd/security";
 import type { MembershipArgs } from "../membership/inputs";
 import type { Endpoint, Workload } from "../membership/types";
 import { openClientEndpoint } from "./client-endpoints";
+import { readClientTLS } from "./client-tls";
 import { readJoinConfig, removeJoinConfig, writeJoinConfig } from "./join-config";
 import { connectKube } from "./kubeconfig";
 import { listPods } from "./pods";
@@ -19,7 +27,13 @@ import { deleteVolume, listVolumes } from "./volumes";
 /** What reaching the members takes; the membership inputs carry it, and so do the defrag flags. */
 export type WorkloadArgs = Pick<
   MembershipArgs,
-  "clusterName" | "namespace" | "clusterDomain" | "access" | "endpointTemplate" | "kubeconfig"
+  | "clusterName"
+  | "namespace"
+  | "clusterDomain"
+  | "access"
+  | "endpointTemplate"
+  | "kubeconfig"
+  | "tls"
 >;
 
 export function createKubernetesWorkload(args: WorkloadArgs): Workload {
@@ -27,9 +41,11 @@ export function createKubernetesWorkload(args: WorkloadArgs): Workload {
     name: args.clusterName,
     namespace: args.namespace,
     clusterDomain: args.clusterDomain,
+    ...(args.tls ? { tls: true } : {}),
   };
   const ctx = connectKube(identity, args.kubeconfig);
   const open = new Set<Endpoint>();
+  let clientTLS: Promise<ClientTLS> | undefined;
 
   const slot = (ordinal: number) => {
     if (!Number.isInteger(ordinal) || ordinal < 0) {
@@ -53,15 +69,24 @@ export function createKubernetesWorkload(args: WorkloadArgs): Workload {
     removeJoinConfig: () => removeJoinConfig(ctx),
     clientEndpoint: async (ordinal) => {
       const endpoint = await openClientEndpoint(ctx, args, slot(ordinal));
+      // A port-forward's or pod IP's address is not in the member's certificate; its DNS name is.
+      const serverName =
+        args.tls && args.access !== "endpoints" ? memberHost(identity, ordinal) : undefined;
       // Closing through the workload or directly both forget it, so `close()` never closes twice.
       const tracked: Endpoint = {
         url: endpoint.url,
+        ...(serverName ? { serverName } : {}),
         close: async () => {
           if (open.delete(tracked)) await endpoint.close();
         },
       };
       open.add(tracked);
       return tracked;
+    },
+    clientTLS: async () => {
+      if (!args.tls) return undefined;
+      clientTLS ??= readClientTLS(ctx, args.tls.clientSecret);
+      return clientTLS;
     },
     close: async () => {
       await Promise.all([...open].map((endpoint) => endpoint.close()));

@@ -7,6 +7,7 @@ describeStack("prod", {
   storage: { size: "20Gi", className: "ssd" },
   resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } },
   labels: { environment: "prod", team: "platform" },
+  tlsIssuer: { name: "etcd-ca", kind: "Issuer" },
   annotations: { "example.com/owner": "platform-team" },
   networkPolicy: {
     client: [

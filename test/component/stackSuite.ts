@@ -35,6 +35,8 @@ export interface StackExpectations {
   annotations: Record<string, string>;
   /** The `from` entries of the client and metrics rules; absent when the stack emits no policy. */
   networkPolicy?: { client: object[]; metrics: object[] };
+  /** The cert-manager issuer of the stack's certificates; absent when TLS is off. */
+  tlsIssuer?: { name: string; kind: string };
 }
 
 const SELECTOR = { "app.kubernetes.io/name": "etcd", "app.kubernetes.io/instance": "etcd" };
@@ -45,7 +47,9 @@ const TYPES = {
   budget: "kubernetes:policy/v1:PodDisruptionBudget",
   membership: "pulumi-nodejs:dynamic/etcd:Membership",
   networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  certificate: "kubernetes:cert-manager.io/v1:Certificate",
 };
+const CERTIFICATES = ["etcd-server", "etcd-peer", "etcd-client"];
 
 interface ProgramRun {
   registrations: Registration[];
@@ -77,6 +81,7 @@ export function describeStack(stack: string, expected: StackExpectations): void 
     const service = (name: string) => inputsOf<IService>(run.registrations, TYPES.service, name);
     const children = () => run.registrations.filter((r) => r !== component);
     const kubernetesObjects = () => children().filter((r) => r.type.startsWith("kubernetes:"));
+    const scheme = expected.tlsIssuer ? "https" : "http";
 
     it("registers the component, its objects and the membership resource", () => {
       assert.deepEqual(
@@ -90,6 +95,7 @@ export function describeStack(stack: string, expected: StackExpectations): void 
           `${TYPES.budget} etcd`,
           `${TYPES.membership} etcd-membership`,
           ...(expected.networkPolicy ? [`${TYPES.networkPolicy} etcd`] : []),
+          ...(expected.tlsIssuer ? CERTIFICATES.map((c) => `${TYPES.certificate} ${c}`) : []),
         ].sort(),
       );
       assert.equal(component.custom, false);
@@ -111,7 +117,9 @@ export function describeStack(stack: string, expected: StackExpectations): void 
     });
 
     it("renders every object valid against the Kubernetes schema", () => {
-      for (const child of kubernetesObjects()) validateKubernetesObject(child.inputs);
+      // cert-manager's Certificates have no schema here; their fields are checked one by one below.
+      for (const child of kubernetesObjects().filter((r) => r.type !== TYPES.certificate))
+        validateKubernetesObject(child.inputs);
     });
 
     it("labels and annotates every object as configured", () => {
@@ -135,7 +143,7 @@ export function describeStack(stack: string, expected: StackExpectations): void 
     it("exports the endpoint, names, namespace, size and the membership outputs", () => {
       const { members, leader, memberStatus, latestSnapshot, ...fixed } = run.outputs;
       assert.deepEqual(fixed, {
-        clientEndpoint: `http://etcd-client.${expected.namespace}.svc.cluster.local:2379`,
+        clientEndpoint: `${scheme}://etcd-client.${expected.namespace}.svc.cluster.local:2379`,
         peerServiceName: "etcd-peer",
         statefulSetName: "etcd",
         namespace: expected.namespace,
@@ -172,7 +180,9 @@ export function describeStack(stack: string, expected: StackExpectations): void 
           fixedAtCreation: {
             "storage.size": expected.storage.size,
             "storage.className": expected.storage.className ?? "(cluster default)",
+            "tls.enabled": String(expected.tlsIssuer !== undefined),
           },
+          ...(expected.tlsIssuer ? { tls: { clientSecret: "etcd-client-tls" } } : {}),
           // Snapshots are on by default, in the project directory (the program's working directory).
           snapshots: { directory: path.resolve("snapshots", stack, "etcd"), keep: 5 },
         },
@@ -241,8 +251,8 @@ export function describeStack(stack: string, expected: StackExpectations): void 
         const env = expandEnvironment(container.env ?? [], `etcd-${ordinal}`);
         const host = `etcd-${ordinal}.etcd-peer.${expected.namespace}.svc.cluster.local`;
         assert.equal(env.ETCD_NAME, `etcd-${ordinal}`);
-        assert.equal(env.ETCD_INITIAL_ADVERTISE_PEER_URLS, `http://${host}:2380`);
-        assert.equal(env.ETCD_ADVERTISE_CLIENT_URLS, `http://${host}:2379`);
+        assert.equal(env.ETCD_INITIAL_ADVERTISE_PEER_URLS, `${scheme}://${host}:2380`);
+        assert.equal(env.ETCD_ADVERTISE_CLIENT_URLS, `${scheme}://${host}:2379`);
         assert.equal(env.ETCD_LISTEN_METRICS_URLS, "http://0.0.0.0:2381");
         assert.equal(env.ETCD_INITIAL_CLUSTER_TOKEN, token);
       }
@@ -250,6 +260,34 @@ export function describeStack(stack: string, expected: StackExpectations): void 
       assert.equal(container.image, "gcr.io/etcd-development/etcd:v3.5.35");
       assert.deepEqual(container.resources, expected.resources);
     });
+
+    it(
+      expected.tlsIssuer
+        ? "issues three certificates through cert-manager, mounts two, and gives the provider the third"
+        : "emits no Certificate and mounts no certificate",
+      () => {
+        const certificates = run.registrations.filter((r) => r.type === TYPES.certificate);
+        const volumes = statefulSet.spec?.template.spec?.volumes ?? [];
+        if (!expected.tlsIssuer) {
+          assert.deepEqual([certificates, volumes], [[], []]);
+          return;
+        }
+        const membership = find(run.registrations, TYPES.membership, "etcd-membership");
+        for (const certificate of certificates) {
+          const spec = certificate.inputs.spec as { issuerRef: object; secretName: string };
+          assert.deepEqual(spec.issuerRef, { ...expected.tlsIssuer, group: "cert-manager.io" });
+          assert.equal(spec.secretName, `${certificate.name}-tls`);
+          assert.ok(membership.dependencies.includes(certificate.urn), certificate.name);
+        }
+        assert.deepEqual(
+          volumes.map((v) => [v.name, v.secret?.secretName]),
+          [
+            ["server-tls", "etcd-server-tls"],
+            ["peer-tls", "etcd-peer-tls"],
+          ],
+        );
+      },
+    );
 
     it("probes /livez and /readyz on the metrics port", () => {
       const [container] = statefulSet.spec?.template.spec?.containers ?? [];

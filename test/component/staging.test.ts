@@ -7,6 +7,7 @@ describeStack("staging", {
   storage: { size: "4Gi" },
   resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
   labels: { environment: "staging" },
+  tlsIssuer: { name: "etcd-ca", kind: "Issuer" },
   annotations: {},
   networkPolicy: {
     client: [

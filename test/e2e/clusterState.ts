@@ -14,6 +14,7 @@ import {
   joinConfigMapName,
   statefulSetName,
 } from "../../components/naming";
+import type { ClientTLS } from "../../providers/etcd/security";
 
 export interface PodRow {
   name: string;
@@ -59,14 +60,28 @@ export interface ClusterState {
 
 export const hexId = (decimal: string): string => BigInt(decimal).toString(16);
 
-const clientURL = (podIP: string): string => `http://${podIP}:${CLIENT_PORT}`;
+/**
+ * How the checks reach members that require TLS: a client certificate, and the DNS name to verify
+ * the members by (a pod IP is not in their certificate; one member's name fits every member's).
+ */
+export interface EtcdTLS {
+  /** Without `cert` and `key`: a client that has no certificate to show. */
+  credentials: Pick<ClientTLS, "ca"> & Partial<ClientTLS>;
+  serverName: string;
+}
+
+const clientURL = (podIP: string, tls?: EtcdTLS): string =>
+  `${tls ? "https" : "http"}://${podIP}:${CLIENT_PORT}`;
 
 /** One client per member (etcd3 spreads calls over its hosts), no retries, a short deadline. */
-export function etcdClient(podIPs: string | string[], deadlineMs = 3_000): Etcd3 {
+export function etcdClient(podIPs: string | string[], deadlineMs = 3_000, tls?: EtcdTLS): Etcd3 {
   type Policy = NonNullable<NonNullable<IOptions["faultHandling"]>["global"]>;
   const noRetry = cockatiel.noop as unknown as Policy;
+  const { ca, cert, key } = tls?.credentials ?? {};
   return new Etcd3({
-    hosts: (Array.isArray(podIPs) ? podIPs : [podIPs]).map(clientURL),
+    hosts: (Array.isArray(podIPs) ? podIPs : [podIPs]).map((ip) => clientURL(ip, tls)),
+    ...(ca ? { credentials: { rootCertificate: ca, certChain: cert, privateKey: key } } : {}),
+    ...(tls ? { grpcOptions: { "grpc.ssl_target_name_override": tls.serverName } } : {}),
     dialTimeout: deadlineMs,
     faultHandling: { host: () => noRetry, global: noRetry },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + deadlineMs }),
@@ -77,8 +92,9 @@ export function etcdClient(podIPs: string | string[], deadlineMs = 3_000): Etcd3
 export async function withEtcd<T>(
   podIPs: string | string[],
   use: (client: Etcd3) => Promise<T>,
+  tls?: EtcdTLS,
 ): Promise<T> {
-  const client = etcdClient(podIPs);
+  const client = etcdClient(podIPs, undefined, tls);
   try {
     return await use(client);
   } finally {
@@ -121,13 +137,14 @@ function podRow(pod: k8s.V1Pod): PodRow {
 
 async function readMembers(
   pods: PodRow[],
+  tls?: EtcdTLS,
 ): Promise<{ members: MemberRow[]; membersError?: string }> {
   const reachable = pods.filter((p) => p.podIP && p.phase !== "Terminating");
   const statuses = new Map<string, { leader: string; healthy: boolean }>();
   await Promise.all(
     reachable.map(async (pod) => {
       try {
-        const status = await withEtcd(pod.podIP!, (c) => c.maintenance.status());
+        const status = await withEtcd(pod.podIP!, (c) => c.maintenance.status(), tls);
         statuses.set(hexId(status.header.member_id), {
           leader: status.leader === "0" ? "" : hexId(status.leader),
           healthy: status.leader !== "0" && (status.errors ?? []).length === 0,
@@ -140,7 +157,7 @@ async function readMembers(
   const errors: string[] = [];
   for (const pod of reachable) {
     try {
-      const list = await withEtcd(pod.podIP!, (c) => c.cluster.memberList({}));
+      const list = await withEtcd(pod.podIP!, (c) => c.cluster.memberList({}), tls);
       const leaders = [...statuses.values()].map((s) => s.leader).filter(Boolean);
       return {
         members: list.members.sort(byName).map((m) => {
@@ -165,6 +182,7 @@ async function readMembers(
 export async function readClusterState(
   config: k8s.KubeConfig,
   cluster: ClusterIdentity,
+  tls?: EtcdTLS,
 ): Promise<ClusterState> {
   const core = config.makeApiClient(k8s.CoreV1Api);
   const apps = config.makeApiClient(k8s.AppsV1Api);
@@ -199,7 +217,7 @@ export async function readClusterState(
     ...(statefulSet ? { replicas: statefulSet.spec?.replicas ?? 0 } : {}),
     rolledOut: update !== undefined && pods.every((p) => p.revision === update),
     pods,
-    ...(await readMembers(pods)),
+    ...(await readMembers(pods, tls)),
     volumes,
     joinConfigMap,
   };

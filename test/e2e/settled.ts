@@ -7,7 +7,13 @@
 import type * as k8s from "@kubernetes/client-node";
 import * as assert from "node:assert/strict";
 import { type ClusterIdentity, peerURL, podName } from "../../components/naming";
-import { type ClusterState, type PodRow, readClusterState, withEtcd } from "./clusterState";
+import {
+  type ClusterState,
+  type EtcdTLS,
+  type PodRow,
+  readClusterState,
+  withEtcd,
+} from "./clusterState";
 import { until } from "./support/poll";
 
 /** After `up` returns, readiness probes (every 5 s) and a rollout may still be finishing. */
@@ -50,11 +56,12 @@ export function waitSettled(
   cluster: ClusterIdentity,
   size: number,
   volumes = size,
+  tls?: EtcdTLS,
 ): Promise<ClusterState> {
   return until(
     `the cluster to settle at ${size} members`,
     async () => {
-      const state = await readClusterState(config, cluster);
+      const state = await readClusterState(config, cluster, tls);
       const problems = settledProblems(state, cluster, size, volumes);
       if (problems.length > 0) throw new Error(problems.join("; "));
       return state;
@@ -67,7 +74,10 @@ export function waitSettled(
 export class DataMarkers {
   private readonly written = new Map<string, string>();
 
-  constructor(private readonly prefix: string) {}
+  constructor(
+    private readonly prefix: string,
+    private readonly tls?: EtcdTLS,
+  ) {}
 
   get count(): number {
     return this.written.size;
@@ -78,6 +88,7 @@ export class DataMarkers {
     await withEtcd(
       pods.map((p) => p.podIP!),
       (c) => c.put(key).value(value).exec(),
+      this.tls,
     );
     this.written.set(key, value);
   }
@@ -89,8 +100,10 @@ export class DataMarkers {
       await until(
         `every key written so far on ${pod.name}`,
         async () => {
-          const seen = await withEtcd(pod.podIP!, (c) =>
-            c.getAll().prefix(this.prefix).serializable(true).strings(),
+          const seen = await withEtcd(
+            pod.podIP!,
+            (c) => c.getAll().prefix(this.prefix).serializable(true).strings(),
+            this.tls,
           );
           assert.deepEqual(seen, expected);
           return true;

@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as etcd3 from "etcd3";
 import { type EtcdVersion, etcdBinary } from "./etcdBinaries";
-import { LocalWorkload, type LocalWorkloadOptions } from "./localWorkload";
+import type { ClientTLS } from "../../providers/etcd/security";
+import { LocalWorkload, type LocalTlsFiles, type LocalWorkloadOptions } from "./localWorkload";
 
 export interface LocalCluster {
   workload: LocalWorkload;
@@ -16,13 +17,19 @@ export interface LocalCluster {
 /** Highest ordinal any test uses, plus room: cleanup looks at all of them. */
 const MAX_ORDINAL = 16;
 
-export function localCluster(name: string, ipPrefix: string, version: EtcdVersion): LocalCluster {
+export function localCluster(
+  name: string,
+  ipPrefix: string,
+  version: EtcdVersion,
+  tls?: LocalTlsFiles,
+): LocalCluster {
   const options: LocalWorkloadOptions = {
     root: fs.mkdtempSync(path.join(os.tmpdir(), `etcd-${name}-`)),
     etcdBinary: etcdBinary(version),
     ipPrefix,
     unsafeNoFsync: version !== "3.4",
     stopGraceMs: 5_000,
+    ...(tls ? { tls } : {}),
   };
   const workload = new LocalWorkload(options, name);
   return {
@@ -35,10 +42,21 @@ export function localCluster(name: string, ipPrefix: string, version: EtcdVersio
   };
 }
 
+/** TLS for a data client: the certificates, and the name the members' certificate must carry. */
+export interface DataClientTLS {
+  credentials: Partial<ClientTLS> & Pick<ClientTLS, "ca">;
+  serverName?: string;
+}
+
 /** A data client over the given client URLs, with a deadline on every call. */
-export function dataClient(urls: string[]): etcd3.Etcd3 {
+export function dataClient(urls: string[], tls?: DataClientTLS): etcd3.Etcd3 {
+  const { ca, cert, key } = tls?.credentials ?? {};
   return new etcd3.Etcd3({
     hosts: urls,
+    ...(ca ? { credentials: { rootCertificate: ca, certChain: cert, privateKey: key } } : {}),
+    ...(tls?.serverName
+      ? { grpcOptions: { "grpc.ssl_target_name_override": tls.serverName } }
+      : {}),
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 5_000 }),
   });
 }

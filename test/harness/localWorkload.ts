@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CLIENT_PORT, METRICS_PORT, PEER_PORT } from "../../components/naming";
+import type { ClientTLS } from "../../providers/etcd/security";
 import type { MembershipArgs } from "../../providers/membership/inputs";
 import type {
   Endpoint,
@@ -31,7 +32,21 @@ export interface LocalWorkloadOptions {
   unsafeNoFsync?: boolean;
   /** How long a stopped "pod" gets between SIGTERM and SIGKILL. */
   stopGraceMs?: number;
+  /** Mutual TLS on the peer and client listeners, with the certificates in this directory. */
+  tls?: LocalTlsFiles;
 }
+
+/**
+ * Where the TLS mode finds its PEM files (see localTls.ts): `ca.crt`, and `<role>.crt` with
+ * `<role>.key` for `server` (client listener, named `<member>.<LOCAL_MEMBER_DOMAIN>`), `peer` (the
+ * members' loopback addresses) and `client` (the provider).
+ */
+export interface LocalTlsFiles {
+  dir: string;
+}
+
+/** The DNS names the members' server certificate is issued for (there is no DNS: only a name). */
+export const LOCAL_MEMBER_DOMAIN = "members.etcd.test";
 
 export class LocalWorkload implements Workload {
   constructor(
@@ -59,12 +74,25 @@ export class LocalWorkload implements Workload {
     return `local etcd processes of ${this.clusterName} under ${this.options.root}`;
   }
 
+  private get scheme(): string {
+    return this.options.tls ? "https" : "http";
+  }
+
+  private tlsFile(name: string): string {
+    return path.join(this.options.tls!.dir, name);
+  }
+
   slot(ordinal: number): MemberSlot {
     return {
       ordinal,
       name: `${this.clusterName}-${ordinal}`,
-      peerURL: `http://${this.ip(ordinal)}:${PEER_PORT}`,
+      peerURL: `${this.scheme}://${this.ip(ordinal)}:${PEER_PORT}`,
     };
+  }
+
+  /** The name a member's server certificate carries; its address does not appear in it. */
+  serverName(ordinal: number): string {
+    return `${this.slot(ordinal).name}.${LOCAL_MEMBER_DOMAIN}`;
   }
 
   async replicas(): Promise<number> {
@@ -106,13 +134,14 @@ export class LocalWorkload implements Workload {
 
   private environment(ordinal: number, join: JoinConfig): Record<string, string> {
     const ip = this.ip(ordinal);
+    const scheme = this.scheme;
     const env: Record<string, string> = {
       ETCD_NAME: this.slot(ordinal).name,
       ETCD_DATA_DIR: path.join(this.volumeDir(ordinal), "data"),
-      ETCD_LISTEN_PEER_URLS: `http://${ip}:${PEER_PORT}`,
-      ETCD_INITIAL_ADVERTISE_PEER_URLS: `http://${ip}:${PEER_PORT}`,
-      ETCD_LISTEN_CLIENT_URLS: `http://${ip}:${CLIENT_PORT}`,
-      ETCD_ADVERTISE_CLIENT_URLS: `http://${ip}:${CLIENT_PORT}`,
+      ETCD_LISTEN_PEER_URLS: `${scheme}://${ip}:${PEER_PORT}`,
+      ETCD_INITIAL_ADVERTISE_PEER_URLS: `${scheme}://${ip}:${PEER_PORT}`,
+      ETCD_LISTEN_CLIENT_URLS: `${scheme}://${ip}:${CLIENT_PORT}`,
+      ETCD_ADVERTISE_CLIENT_URLS: `${scheme}://${ip}:${CLIENT_PORT}`,
       ETCD_LISTEN_METRICS_URLS: `http://${ip}:${METRICS_PORT}`,
       ETCD_INITIAL_CLUSTER: join.initialCluster,
       ETCD_INITIAL_CLUSTER_STATE: join.state,
@@ -121,6 +150,17 @@ export class LocalWorkload implements Workload {
       ETCD_LOG_OUTPUTS: "stderr",
     };
     if (this.options.unsafeNoFsync) env.ETCD_UNSAFE_NO_FSYNC = "true";
+    if (this.options.tls)
+      Object.assign(env, {
+        ETCD_CERT_FILE: this.tlsFile("server.crt"),
+        ETCD_KEY_FILE: this.tlsFile("server.key"),
+        ETCD_TRUSTED_CA_FILE: this.tlsFile("ca.crt"),
+        ETCD_CLIENT_CERT_AUTH: "true",
+        ETCD_PEER_CERT_FILE: this.tlsFile("peer.crt"),
+        ETCD_PEER_KEY_FILE: this.tlsFile("peer.key"),
+        ETCD_PEER_TRUSTED_CA_FILE: this.tlsFile("ca.crt"),
+        ETCD_PEER_CLIENT_CERT_AUTH: "true",
+      });
     return env;
   }
 
@@ -238,7 +278,18 @@ export class LocalWorkload implements Workload {
   }
 
   async clientEndpoint(ordinal: number): Promise<Endpoint> {
-    return { url: `http://${this.ip(ordinal)}:${CLIENT_PORT}`, close: async () => {} };
+    const url = `${this.scheme}://${this.ip(ordinal)}:${CLIENT_PORT}`;
+    const serverName = this.options.tls ? { serverName: this.serverName(ordinal) } : {};
+    return { url, ...serverName, close: async () => {} };
+  }
+
+  async clientTLS(): Promise<ClientTLS | undefined> {
+    if (!this.options.tls) return undefined;
+    return {
+      ca: fs.readFileSync(this.tlsFile("ca.crt")),
+      cert: fs.readFileSync(this.tlsFile("client.crt")),
+      key: fs.readFileSync(this.tlsFile("client.key")),
+    };
   }
 
   async close(): Promise<void> {}

@@ -31,6 +31,17 @@ describe("npm run defrag flags", () => {
     );
   });
 
+  it("takes the client certificate's Secret for a cluster with TLS", () => {
+    assert.deepEqual(parseDefragmentFlags(["--tls-client-secret", "etcd-client-tls"]).tls, {
+      clientSecret: "etcd-client-tls",
+    });
+    assert.throws(() => parseDefragmentFlags(["--tls-client-secret", "Not_A_Name"]), {
+      message:
+        "npm run defrag: 1 invalid value(s):\n" +
+        "  - --tls-client-secret: \"Not_A_Name\" is not allowed; must be a DNS-1123 subdomain: dot-separated lowercase labels of letters, digits and '-', at most 253 characters",
+    });
+  });
+
   it("refuses bad values with the stack config's messages, all at once", () => {
     assert.throws(
       () =>

@@ -13,6 +13,7 @@ import { type Launch, type Mount, RunContainerError, planLaunch } from "./launch
 import { unsupportedProbe } from "./probes";
 import { podStatus } from "./podStatus";
 import { serviceEnvironment } from "./serviceEnv";
+import { writeSecretVolume } from "./secretVolume";
 import { applyFsGroup } from "./volumeOwnership";
 
 export interface PodWorkerDeps {
@@ -97,6 +98,7 @@ export class PodWorker {
       this.ip = this.deps.allocateIP();
       this.requestStatus();
     }
+    this.refreshSecretVolumes();
     for (const runner of this.runners) runner.sync();
     const due = this.runners
       .map((r) => (r.restartDueInMs === 0 ? this.deps.retryMs : r.restartDueInMs))
@@ -158,8 +160,15 @@ export class PodWorker {
       } else if (volume.emptyDir !== undefined) {
         directory = path.join(this.deps.podDir, "volumes", volume.name);
         fs.mkdirSync(directory, { recursive: true, mode: 0o755 });
+      } else if (volume.secret !== undefined) {
+        directory = this.secretDirectory(volume.name);
+        const secret = this.deps.config.secret(namespace, volume.secret.secretName ?? "");
+        const problem = writeSecretVolume(directory, volume.secret, secret, security?.fsGroup);
+        if (problem !== undefined) return `volume "${volume.name}": ${problem}`;
+        directories.set(volume.name, directory);
+        continue;
       } else {
-        return `volume "${volume.name}": the process kubelet mounts only persistentVolumeClaim and emptyDir volumes`;
+        return `volume "${volume.name}": the process kubelet mounts only persistentVolumeClaim, emptyDir and secret volumes`;
       }
       if (security?.fsGroup !== undefined) {
         applyFsGroup(directory, security.fsGroup, security.fsGroupChangePolicy ?? "Always");
@@ -167,6 +176,31 @@ export class PodWorker {
       directories.set(volume.name, directory);
     }
     return directories;
+  }
+
+  private secretDirectory(volume: string): string {
+    return path.join(this.deps.podDir, "volumes", volume);
+  }
+
+  /**
+   * Like the kubelet's periodic sync: the files of mounted secret volumes follow their Secret
+   * (a Secret that disappeared leaves the last content in place). Only volumes already set up.
+   */
+  private refreshSecretVolumes(): void {
+    const namespace = this.pod.metadata?.namespace ?? "default";
+    for (const volume of this.pod.spec?.volumes ?? []) {
+      const directory = this.secretDirectory(volume.name);
+      if (volume.secret === undefined || !fs.existsSync(directory)) continue;
+      const secret = this.deps.config.secret(namespace, volume.secret.secretName ?? "");
+      if (secret) {
+        writeSecretVolume(
+          directory,
+          volume.secret,
+          secret,
+          this.pod.spec?.securityContext?.fsGroup,
+        );
+      }
+    }
   }
 
   private requestStatus(): void {

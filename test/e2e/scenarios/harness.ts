@@ -8,8 +8,9 @@ import * as k8s from "@kubernetes/client-node";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { ClusterIdentity } from "../../../components/naming";
-import { type ClusterState, readClusterState } from "../clusterState";
+import { type ClusterIdentity, memberHost } from "../../../components/naming";
+import type { ClientTLS } from "../../../providers/etcd/security";
+import { type ClusterState, type EtcdTLS, readClusterState } from "../clusterState";
 import {
   type LocalKubernetes,
   type LocalKubernetesOptions,
@@ -35,6 +36,10 @@ export interface ScenarioOptions extends Pick<
   namespace: string;
   /** Stack config on top of the e2e stack file. */
   settings?: StackSettings;
+  /** Where the control plane binds; default CONTROL_PLANE_HOST. */
+  host?: string;
+  /** With `tls.enabled`: the client certificate the scenario's own checks use. */
+  clientTLS?: ClientTLS;
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -43,14 +48,17 @@ export class Scenario {
   readonly cluster: ClusterIdentity;
   readonly kubeConfig = new k8s.KubeConfig();
   readonly stack: Stack;
+  /** How the checks reach the members when they require TLS. */
+  readonly etcdTLS: EtcdTLS | undefined;
   /** One key per step: all must stay readable. */
-  private readonly data = new DataMarkers("e2e/");
+  private readonly data: DataMarkers;
 
   private constructor(
     readonly name: string,
     readonly kubernetes: LocalKubernetes,
     private readonly stateDir: string,
     settings: StackSettings,
+    clientTLS?: ClientTLS,
   ) {
     this.kubeConfig.loadFromString(kubernetes.controlPlane.kubeconfig);
     this.stack = new Stack({
@@ -65,7 +73,10 @@ export class Scenario {
       name: String(config.clusterName ?? DEFAULT_CLUSTER_NAME),
       namespace: String(config.namespace),
       clusterDomain: String(config.clusterDomain ?? DEFAULTS.clusterDomain),
+      ...((config.tls as { enabled?: boolean } | undefined)?.enabled ? { tls: true } : {}),
     };
+    this.etcdTLS = clientTLS && { credentials: clientTLS, serverName: memberHost(this.cluster, 0) };
+    this.data = new DataMarkers("e2e/", this.etcdTLS);
   }
 
   static async start(options: ScenarioOptions): Promise<Scenario> {
@@ -80,10 +91,13 @@ export class Scenario {
     console.log(
       `[timing] ${options.name}: control plane and kubelet started in ${seconds(Date.now() - started)}`,
     );
-    return new Scenario(options.name, kubernetes, stateDir, {
-      ...options.settings,
-      namespace: options.namespace,
-    });
+    return new Scenario(
+      options.name,
+      kubernetes,
+      stateDir,
+      { ...options.settings, namespace: options.namespace },
+      options.clientTLS,
+    );
   }
 
   async stop(): Promise<void> {
@@ -117,7 +131,7 @@ export class Scenario {
   }
 
   state(): Promise<ClusterState> {
-    return readClusterState(this.kubeConfig, this.cluster);
+    return readClusterState(this.kubeConfig, this.cluster, this.etcdTLS);
   }
 
   /** The first warning or error of a pod's first run, from the kubelet's log of that run. */
@@ -144,7 +158,7 @@ export class Scenario {
    */
   async converged(step: string, size: number, volumes = size): Promise<ClusterState> {
     const started = Date.now();
-    const state = await waitSettled(this.kubeConfig, this.cluster, size, volumes);
+    const state = await waitSettled(this.kubeConfig, this.cluster, size, volumes, this.etcdTLS);
     await this.data.write(state.pods, step);
     await this.data.verify(state.pods);
     const restarts = state.pods.filter((p) => p.restarts > 0);
