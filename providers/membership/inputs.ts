@@ -32,6 +32,11 @@ export interface MembershipArgs {
    * `pulumi up`, and how many to keep. Absent: no snapshots.
    */
   snapshots?: SnapshotSettings;
+  /**
+   * Root's password for etcd RBAC (`auth.rootPassword`, a Pulumi secret): present means
+   * authentication on. Marked secret in the outputs, which keep it for the next change of password.
+   */
+  rootPassword?: string;
   /** Kubeconfig content; when absent the provider uses KUBECONFIG, ~/.kube/config or in-cluster config. */
   kubeconfig?: string;
 }

@@ -30,6 +30,7 @@ export function argsOf(props: Record<string, unknown>): MembershipArgs {
     kubeconfig: p.kubeconfig,
     fixedAtCreation: p.fixedAtCreation,
     snapshots: p.snapshots,
+    rootPassword: p.rootPassword,
   });
 }
 
@@ -57,6 +58,7 @@ export const UPDATE_KEYS = [
   "kubeconfig",
   "clusterDomain",
   "snapshots",
+  "rootPassword",
 ] as const;
 /** The cluster's identity: another name or namespace is another cluster. */
 export const REPLACE_KEYS = ["clusterName", "namespace"] as const;

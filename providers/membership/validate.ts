@@ -13,6 +13,7 @@ import {
   checkSize,
   violation,
 } from "../../components/config/rules";
+import { checkRootPassword } from "../../components/config/authRules";
 import { checkSnapshotsDirectory, checkSnapshotsKeep } from "../../components/config/snapshotRules";
 
 /** What an input the engine cannot know yet (preview) looks like to a dynamic provider. */
@@ -81,6 +82,9 @@ export function validateInputs(news: Record<string, unknown>): Violation[] {
       ? undefined
       : known("endpointTemplate", () => checkEndpointTemplate(news)),
     known("kubeconfig", () => checkKubeconfig(news.kubeconfig)),
+    news.rootPassword === undefined
+      ? undefined
+      : known("rootPassword", () => checkRootPassword("rootPassword", news.rootPassword)),
   ]
     .filter((v): v is Violation => v !== undefined)
     .concat(isUnknown(news.snapshots) ? [] : checkSnapshotsInput(news.snapshots));
