@@ -110,6 +110,10 @@ export class EtcdCluster extends pulumi.ComponentResource {
         access: settings.access,
         ...(settings.endpointTemplate ? { endpointTemplate: settings.endpointTemplate } : {}),
         ...snapshotInput(settings),
+        // A secret however it was given, so the engine keeps it encrypted and out of diffs.
+        ...(settings.auth.rootPassword === undefined
+          ? {}
+          : { rootPassword: pulumi.secret(settings.auth.rootPassword) }),
         fixedAtCreation: {
           "storage.size": settings.storage.size,
           "storage.className": settings.storage.className ?? "(cluster default)",

@@ -3,6 +3,7 @@
  * through: the stack config (see `stackConfig.ts`) and direct `EtcdCluster` arguments alike.
  */
 import type { ClusterIdentity } from "../naming";
+import { type AuthArgs, type AuthSettings, checkAuth } from "./auth";
 import {
   BUILT_IN_NAMESPACES,
   checkEndpointTemplate,
@@ -43,6 +44,7 @@ import { type SnapshotsArgs, type SnapshotsConfig, checkSnapshots } from "./snap
 export type { ContainerResources, ResourceQuantities, StorageArgs } from "./structuredValues";
 export type { NetworkPolicyArgs, NetworkPolicySettings, TrafficSource } from "./networkPolicy";
 export type { SnapshotsArgs, SnapshotsConfig } from "./snapshotRules";
+export type { AuthArgs, AuthSettings } from "./auth";
 
 export const ANTI_AFFINITIES = ["preferred", "required", "none"] as const;
 export const CLIENT_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
@@ -54,7 +56,7 @@ export type AccessMode = (typeof ACCESS_MODES)[number];
 
 /**
  * Plain values rather than `pulumi.Input`s: every one of them names an object or must be checked
- * before the first resource is registered.
+ * before the first resource is registered. The one exception is the root password, a secret.
  */
 export interface EtcdClusterArgs {
   /** Voting members, 1 to 9. Required: nobody should get a single member by accident. */
@@ -87,6 +89,8 @@ export interface EtcdClusterArgs {
   networkPolicy?: NetworkPolicyArgs;
   /** Safety snapshots before membership changes (on by default). */
   snapshots?: SnapshotsArgs;
+  /** etcd authentication with a root user (off by default). */
+  auth?: AuthArgs;
 }
 
 /** Validated arguments with every default applied. */
@@ -108,6 +112,7 @@ export interface ClusterSettings {
   endpointTemplate?: string;
   networkPolicy: NetworkPolicySettings;
   snapshots: SnapshotsConfig;
+  auth: AuthSettings;
 }
 
 export const DEFAULTS = {
@@ -168,6 +173,7 @@ export function checkClusterArgs(
   collect(out, checkEndpointTemplate("endpointTemplate", args.endpointTemplate, access));
   const networkPolicy = checkNetworkPolicy(args.networkPolicy, out);
   const snapshots = checkSnapshots(args.snapshots, out);
+  const auth = checkAuth(args.auth, out);
   if (out.length > 0) return { violations: out };
   const settings: ClusterSettings = {
     size: args.size,
@@ -186,6 +192,7 @@ export function checkClusterArgs(
     access,
     networkPolicy,
     snapshots,
+    auth,
     ...(args.endpointTemplate === undefined ? {} : { endpointTemplate: args.endpointTemplate }),
   };
   return { settings, violations: [] };

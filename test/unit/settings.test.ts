@@ -51,6 +51,7 @@ describe("cluster settings: defaults", () => {
         providerCIDRs: [],
       },
       snapshots: { enabled: true, keep: 5 },
+      auth: { enabled: false },
     });
   });
 
@@ -78,6 +79,7 @@ describe("cluster settings: defaults", () => {
         providerCIDRs: ["10.20.0.0/16"],
       },
       snapshots: { enabled: false, directory: "/var/backups/etcd", keep: 9 },
+      auth: { enabled: false },
     };
     assert.deepEqual(checkClusterArgs(args, "ignored").settings, args);
   });

@@ -85,6 +85,7 @@ describe("stack config", () => {
       "annotations",
       "networkPolicy",
       "snapshots",
+      "auth",
       "clusterName",
       "namespace",
       "image",
