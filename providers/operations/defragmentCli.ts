@@ -24,6 +24,9 @@ import type { Workload } from "../membership/types";
 import { type WorkloadArgs, createKubernetesWorkload } from "../workload/kubernetes-workload";
 import { defragmentCluster } from "./defragment";
 
+/** Root's password for a cluster with authentication on: an environment variable, never a flag. */
+export const ROOT_PASSWORD_ENV = "ETCD_K8S_ROOT_PASSWORD";
+
 const USAGE = `usage: npm run defrag -- [--namespace etcd] [--cluster-name etcd] [--cluster-domain cluster.local]
        [--access port-forward|pod-ip|endpoints] [--endpoint-template URL] [--kubeconfig PATH]
 Defragments every member one at a time (followers first, the leader last), checking the cluster's
@@ -31,9 +34,6 @@ health before and after each; refuses an unhealthy cluster. Flags mean what the 
 of the same name mean; the kubeconfig defaults to KUBECONFIG or ~/.kube/config.
 With etcd authentication on (auth.enabled), put root's password in the environment variable
 ${ROOT_PASSWORD_ENV} (never a flag: flags show up in the process list and shell history).`;
-
-/** Root's password for a cluster with authentication on: an environment variable, never a flag. */
-export const ROOT_PASSWORD_ENV = "ETCD_K8S_ROOT_PASSWORD";
 
 /** Root's credentials from the environment, if the cluster needs them. */
 export function securityFromEnvironment(env: NodeJS.ProcessEnv): ClientSecurity {
