@@ -55,6 +55,7 @@ describe("authentication through the provider on etcd 3.5", () => {
   it("scales 1→3→1 with authentication on", async () => {
     await update(3, PASSWORDS.first);
     assert.equal(outs.liveSize, 3);
+    assert.ok(outs.latestSnapshot && outs.latestSnapshot.bytes > 0, "a safety snapshot as root");
     assert.deepEqual(outs.members, ["auth-0", "auth-1", "auth-2"]);
     await update(1, PASSWORDS.first);
     assert.equal(outs.liveSize, 1);

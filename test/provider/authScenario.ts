@@ -3,6 +3,7 @@
  * progress line kept, inputs as `check` makes them, and clients that show what etcd allows.
  */
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import * as etcd3 from "etcd3";
 import type { MembershipInputs } from "../../providers/membership/inputs";
 import { createMembershipProvider } from "../../providers/membership/provider";
@@ -21,6 +22,8 @@ export function authProvider(c: LocalCluster, logged: string[]) {
     clusterDomain: "cluster.local",
     volumePolicy: "Delete" as const,
     access: "pod-ip" as const,
+    // Snapshots stream over the same authenticated clients: taken before each membership change.
+    snapshots: { directory: path.join(c.options.root, "snapshots"), keep: 2 },
   };
   const inputs = async (olds: object, size: number, rootPassword?: string) => {
     const news = { ...args, size, ...(rootPassword === undefined ? {} : { rootPassword }) };
