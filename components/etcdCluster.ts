@@ -123,6 +123,10 @@ export class EtcdCluster extends pulumi.ComponentResource {
         ...snapshotInput(settings),
         // Only the Secret's name: the provider reads the key at run time, never through its inputs.
         ...(settings.tls.enabled ? { tls: { clientSecret: settings.tls.secrets.client } } : {}),
+        // A secret however it was given, so the engine keeps it encrypted and out of diffs.
+        ...(settings.auth.rootPassword === undefined
+          ? {}
+          : { rootPassword: pulumi.secret(settings.auth.rootPassword) }),
         fixedAtCreation: {
           "storage.size": settings.storage.size,
           "storage.className": settings.storage.className ?? "(cluster default)",

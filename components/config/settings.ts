@@ -3,6 +3,7 @@
  * through: the stack config (see `stackConfig.ts`) and direct `EtcdCluster` arguments alike.
  */
 import type { ClusterIdentity } from "../naming";
+import { type AuthArgs, type AuthSettings, checkAuth } from "./auth";
 import {
   BUILT_IN_NAMESPACES,
   checkEndpointTemplate,
@@ -45,6 +46,7 @@ export type { ContainerResources, ResourceQuantities, StorageArgs } from "./stru
 export type { NetworkPolicyArgs, NetworkPolicySettings, TrafficSource } from "./networkPolicy";
 export type { SnapshotsArgs, SnapshotsConfig } from "./snapshotRules";
 export type { TlsArgs, TlsSecretNames, TlsSettings } from "./tlsRules";
+export type { AuthArgs, AuthSettings } from "./auth";
 
 export const ANTI_AFFINITIES = ["preferred", "required", "none"] as const;
 export const CLIENT_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
@@ -56,7 +58,7 @@ export type AccessMode = (typeof ACCESS_MODES)[number];
 
 /**
  * Plain values rather than `pulumi.Input`s: every one of them names an object or must be checked
- * before the first resource is registered.
+ * before the first resource is registered. The one exception is the root password, a secret.
  */
 export interface EtcdClusterArgs {
   /** Voting members, 1 to 9. Required: nobody should get a single member by accident. */
@@ -91,6 +93,8 @@ export interface EtcdClusterArgs {
   snapshots?: SnapshotsArgs;
   /** Peer and client TLS with mutual authentication (off by default; fixed at creation). */
   tls?: TlsArgs;
+  /** etcd authentication with a root user (off by default). */
+  auth?: AuthArgs;
 }
 
 /** Validated arguments with every default applied. */
@@ -113,6 +117,7 @@ export interface ClusterSettings {
   networkPolicy: NetworkPolicySettings;
   snapshots: SnapshotsConfig;
   tls: TlsSettings;
+  auth: AuthSettings;
 }
 
 export const DEFAULTS = {
@@ -174,6 +179,7 @@ export function checkClusterArgs(
   const networkPolicy = checkNetworkPolicy(args.networkPolicy, out);
   const snapshots = checkSnapshots(args.snapshots, out);
   const tls = checkTls(args.tls, clusterName, out);
+  const auth = checkAuth(args.auth, out);
   if (out.length > 0) return { violations: out };
   const settings: ClusterSettings = {
     size: args.size,
@@ -193,6 +199,7 @@ export function checkClusterArgs(
     networkPolicy,
     snapshots,
     tls,
+    auth,
     ...(args.endpointTemplate === undefined ? {} : { endpointTemplate: args.endpointTemplate }),
   };
   return { settings, violations: [] };

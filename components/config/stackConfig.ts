@@ -4,6 +4,7 @@
  * silently falling back to a default; nothing is registered before this has passed.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { SET_ROOT_PASSWORD, secretViolation } from "./authRules";
 import { ValidationError, type Violation, violation } from "./rules";
 import { type ClusterSettings, type EtcdClusterArgs, checkClusterArgs } from "./settings";
 
@@ -21,6 +22,7 @@ const OBJECT_KEYS = [
   "networkPolicy",
   "snapshots",
   "tls",
+  "auth",
 ] as const;
 const STRING_KEYS = [
   "clusterName",
@@ -63,6 +65,12 @@ function decode(key: string, text: string): unknown {
 
 function unknownKey(key: string, value: string): Violation {
   const parent = key.split(".")[0];
+  // `pulumi config set --secret auth.rootPassword` without --path: the value is a password.
+  if (parent === "auth")
+    return secretViolation(
+      key,
+      `unknown key; set the fields of auth with --path, e.g. ${SET_ROOT_PASSWORD}`,
+    );
   if (key.includes(".") && includes(OBJECT_KEYS, parent))
     return violation(
       key,

@@ -5,11 +5,13 @@
  * retries here only for documented transient refusals, each followed by a check of the live member
  * list so a call that did take effect is never sent twice.
  */
+import type { CallCredentials } from "@grpc/grpc-js";
 import * as cockatiel from "cockatiel";
 import * as etcd3 from "etcd3";
 import { classifyFailure, errorText } from "./errors";
 import { decimalId, hexId } from "./ids";
 import { type Budget, retryWithin } from "../backoff";
+import { SharedToken } from "./rootToken";
 import type { ClientSecurity } from "./security";
 import { type StreamedSnapshot, streamSnapshot } from "./snapshotStream";
 import type { EtcdAlarm, EtcdMember, EtcdMemberList, EtcdStatus } from "./types";
@@ -50,14 +52,38 @@ export class EtcdAdmin {
   private readonly clients = new Map<string, etcd3.Etcd3>();
   /** Per URL, the name a member's certificate must carry when the URL's host is not in it. */
   private readonly serverNames = new Map<string, string>();
+  /** Clients without a token, for Authenticate itself. */
+  private readonly tokenless = new Map<string, etcd3.Etcd3>();
+  /** Root's token, with authentication: see rootToken.ts for why not etcd3's `auth` option. */
+  private readonly token?: SharedToken;
 
   constructor(
     private readonly options: AdminOptions = DEFAULT_ADMIN_OPTIONS,
     private readonly security: ClientSecurity = {},
-  ) {}
+  ) {
+    const { auth } = security;
+    if (auth)
+      this.token = new SharedToken(async (url) => {
+        const answer = await this.build(url, this.tokenless).auth.authenticate({
+          name: auth.username,
+          password: auth.password,
+        });
+        return answer.token;
+      });
+  }
 
   private client(url: string): etcd3.Etcd3 {
-    const known = this.clients.get(url);
+    // The member at `url` is asked for the token first, then any other this adapter knows.
+    const credentials = this.token?.credentials(() => [url, ...this.clients.keys()]);
+    return this.build(url, this.clients, credentials ? { credentials } : {});
+  }
+
+  private build(
+    url: string,
+    cache: Map<string, etcd3.Etcd3>,
+    callOptions: { credentials?: CallCredentials } = {},
+  ): etcd3.Etcd3 {
+    const known = cache.get(url);
     if (known) return known;
     const timeout = this.options.callTimeoutMs;
     const noRetry = cockatiel.noop as unknown as ClientPolicy;
@@ -73,9 +99,10 @@ export class EtcdAdmin {
         ? { grpcOptions: { "grpc.ssl_target_name_override": serverName } }
         : {}),
       faultHandling: { host: () => noRetry, global: noRetry },
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+      defaultCallOptions: (ctx) =>
+        ctx.isStream ? callOptions : { ...callOptions, deadline: Date.now() + timeout },
     });
-    this.clients.set(url, created);
+    cache.set(url, created);
     return created;
   }
 
@@ -90,14 +117,23 @@ export class EtcdAdmin {
 
   /** Drops the client of an endpoint that went away (a closed port-forward, a stopped member). */
   forget(url: string): void {
-    this.clients.get(url)?.close();
-    this.clients.delete(url);
+    for (const cache of [this.clients, this.tokenless]) {
+      cache.get(url)?.close();
+      cache.delete(url);
+    }
     this.serverNames.delete(url);
   }
 
   close(): void {
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
+    for (const cache of [this.clients, this.tokenless]) {
+      for (const c of cache.values()) c.close();
+      cache.clear();
+    }
+  }
+
+  /** etcd's Auth service at `url`: root user and authentication switches (see rootUser.ts). */
+  authService(url: string): etcd3.AuthClient {
+    return this.client(url).auth;
   }
 
   async memberList(url: string): Promise<EtcdMemberList> {

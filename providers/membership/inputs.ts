@@ -38,6 +38,11 @@ export interface MembershipArgs {
    * read at run time and never enters inputs, outputs or state. Absent: plain http.
    */
   tls?: MembershipTls;
+  /**
+   * Root's password for etcd RBAC (`auth.rootPassword`, a Pulumi secret): present means
+   * authentication on. Marked secret in the outputs, which keep it for the next change of password.
+   */
+  rootPassword?: string;
   /** Kubeconfig content; when absent the provider uses KUBECONFIG, ~/.kube/config or in-cluster config. */
   kubeconfig?: string;
 }

@@ -8,6 +8,8 @@ import { errorText } from "../etcd/errors";
 import type { Alarm, ClusterReading, Observation, StatusReading } from "./observation";
 import type { Endpoint, Workload } from "./types";
 
+export type MemberTarget = Pick<Endpoint, "url" | "serverName">;
+
 /** Client endpoints by ordinal, opened on first use and kept for the run (port-forwards are costly). */
 export class Endpoints {
   private readonly open = new Map<number, Endpoint>();
@@ -18,13 +20,18 @@ export class Endpoints {
   ) {}
 
   async url(ordinal: number): Promise<string> {
+    return (await this.target(ordinal)).url;
+  }
+
+  /** The URL with the name the member's certificate carries, for another adapter to verify it. */
+  async target(ordinal: number): Promise<MemberTarget> {
     let endpoint = this.open.get(ordinal);
     if (!endpoint) {
       endpoint = await this.workload.clientEndpoint(ordinal);
       this.open.set(ordinal, endpoint);
       if (endpoint.serverName) this.admin.expectServerName(endpoint.url, endpoint.serverName);
     }
-    return endpoint.url;
+    return { url: endpoint.url, serverName: endpoint.serverName };
   }
 
   /** Forgets an endpoint that failed, so the next observation opens a fresh one. */

@@ -31,6 +31,7 @@ export function argsOf(props: Record<string, unknown>): MembershipArgs {
     fixedAtCreation: p.fixedAtCreation,
     snapshots: p.snapshots,
     tls: p.tls,
+    rootPassword: p.rootPassword,
   });
 }
 
@@ -59,6 +60,7 @@ export const UPDATE_KEYS = [
   "clusterDomain",
   "snapshots",
   "tls",
+  "rootPassword",
 ] as const;
 /** The cluster's identity: another name or namespace is another cluster. */
 export const REPLACE_KEYS = ["clusterName", "namespace"] as const;

@@ -5,7 +5,6 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { checkSize } from "../../components/config/rules";
-import type { SnapshotRecord } from "../snapshot/store";
 import type { MembershipArgs, MembershipInputs } from "./inputs";
 import {
   type MembershipOutputs,
@@ -18,6 +17,8 @@ import {
 } from "./outputs";
 import { checkFixedSettings } from "./fixedSettings";
 import { plannedChange } from "./plannedChange";
+import { redactError } from "./redact";
+import { rootCredentials } from "./rootAuth";
 import { PROGRESS_PREFIX, type ReconcileOptions, inspect, reconcile } from "./reconciler";
 import type { Workload } from "./types";
 import { UNKNOWN, isUnknown, validateInputs } from "./validate";
@@ -47,18 +48,28 @@ export function createMembershipProvider(
   const converge = async (
     inputs: MembershipInputs,
     bootstrap: boolean,
-    previousSnapshot?: SnapshotRecord,
+    olds?: MembershipOutputs,
   ) => {
     const args = argsOf(inputs as unknown as Record<string, unknown>);
     const goal = { size: args.size, volumePolicy: args.volumePolicy, bootstrap };
     const snapshot = args.snapshots && { ...args.snapshots, cluster: args.clusterName };
-    const result = await withWorkload(makeWorkload, args, (w) =>
-      reconcile(w, goal, { ...options, ...(snapshot ? { snapshot } : {}) }),
+    const auth =
+      args.rootPassword === undefined ? {} : { auth: rootCredentials(args.rootPassword) };
+    const run = {
+      ...options,
+      ...(snapshot ? { snapshot } : {}),
+      security: { ...options.security, ...auth },
+      ...(olds?.rootPassword ? { previousAuth: rootCredentials(olds.rootPassword) } : {}),
+    };
+    const result = await withWorkload(makeWorkload, args, (w) => reconcile(w, goal, run)).catch(
+      (error: unknown) => {
+        throw redactError(error, [args.rootPassword, olds?.rootPassword]);
+      },
     );
     return outputsOf(
       inputsOf(inputs as unknown as Record<string, unknown>),
       result.summary,
-      result.snapshot ?? previousSnapshot,
+      result.snapshot ?? olds?.latestSnapshot,
     );
   };
 
@@ -102,7 +113,7 @@ export function createMembershipProvider(
     },
 
     async update(_id: string, olds: MembershipOutputs, news: MembershipInputs) {
-      return { outs: await converge(news, false, olds.latestSnapshot) };
+      return { outs: await converge(news, false, olds) };
     },
 
     /** The live cluster: size and members as etcd reports them, so a refresh shows drift. */
@@ -112,7 +123,14 @@ export function createMembershipProvider(
           `${PROGRESS_PREFIX} cannot read ${id}: import is not supported; create the resource from the program`,
         );
       const args = argsOf(props as unknown as Record<string, unknown>);
-      const summary = await withWorkload(makeWorkload, args, (w) => inspect(w, options));
+      const auth =
+        args.rootPassword === undefined ? {} : { auth: rootCredentials(args.rootPassword) };
+      const security = { ...options.security, ...auth };
+      const summary = await withWorkload(makeWorkload, args, (w) =>
+        inspect(w, { ...options, security }),
+      ).catch((error: unknown) => {
+        throw redactError(error, [args.rootPassword]);
+      });
       const live: MembershipInputs = {
         ...inputsOf(props as unknown as Record<string, unknown>),
         size: summary.liveSize,

@@ -6,11 +6,12 @@
 import { type Budget, pollUntil } from "../backoff";
 import { type AdminOptions, DEFAULT_ADMIN_OPTIONS, EtcdAdmin } from "../etcd/admin";
 import { errorText } from "../etcd/errors";
-import type { ClientSecurity } from "../etcd/security";
+import type { ClientAuth, ClientSecurity } from "../etcd/security";
 import { execute } from "./execute";
 import type { Goal, Observation, SlotOf } from "./observation";
-import { Endpoints, leaderOrdinal, observe } from "./observe";
+import { Endpoints, type MemberTarget, leaderOrdinal, observe } from "./observe";
 import { plan } from "./plan";
+import { type AuthGoal, settleAuthentication } from "./rootAuth";
 import {
   type SafetySnapshotOptions,
   changesMembership,
@@ -37,10 +38,15 @@ export interface ReconcileOptions {
    */
   settleBudgetMs: number;
   admin: AdminOptions;
-  /** Credentials for etcd besides the workload's client certificate (which `clientTLS` gives). */
-  security?: ClientSecurity;
   /** Where the safety snapshot goes; without it no snapshot is taken. */
   snapshot?: SafetySnapshotOptions;
+  /**
+   * How to prove ourselves to etcd besides the workload's client certificate (which `clientTLS`
+   * gives): `auth` present means authentication on, as root.
+   */
+  security?: ClientSecurity;
+  /** Root's credentials as the last completed run left them: for a password change or auth off. */
+  previousAuth?: ClientAuth;
 }
 
 export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
@@ -104,11 +110,51 @@ export async function reconcile(
   overrides: Partial<ReconcileOptions> = {},
 ): Promise<ReconcileResult> {
   const options = { ...DEFAULT_RECONCILE_OPTIONS, ...overrides };
-  const admin = await connectAdmin(workload, options);
-  const endpoints = new Endpoints(workload, admin);
+  const tls = await workload.clientTLS();
+  const makeAdmin = (auth?: ClientAuth) =>
+    new EtcdAdmin(options.admin, { ...options.security, ...(tls ? { tls } : {}), auth });
+  const connect = (auth?: ClientAuth) => {
+    const admin = makeAdmin(auth);
+    return { admin, endpoints: new Endpoints(workload, admin) };
+  };
+  const disconnect = async (c: ReturnType<typeof connect>) => {
+    await c.endpoints.closeAll();
+    c.admin.close();
+  };
+  // Unauthenticated until the authentication phase says which credentials work: a new cluster
+  // starts without authentication, and an existing one is asked before anything else.
+  let access = connect();
+  const authGoal: AuthGoal = {
+    password: options.security?.auth?.password,
+    previousPassword: options.previousAuth?.password,
+  };
+  let authSettled = authGoal.password === undefined && authGoal.previousPassword === undefined;
+  let authUnsettledBecause: string[] = [];
+  const settleAuth = async () => {
+    const targets: MemberTarget[] = [];
+    for (let k = 0; k < (await workload.replicas()); k++) {
+      const target = await access.endpoints.target(k).catch(() => undefined);
+      if (target) targets.push(target);
+    }
+    const outcome = await settleAuthentication(authGoal, {
+      targets,
+      makeAdmin,
+      say: (what) => options.log(`${PROGRESS_PREFIX} ${workload.describe()}: ${what}`),
+      refuse: (reason) => membershipRefusal(workload.describe(), reason),
+    });
+    if (!outcome.settled) {
+      authUnsettledBecause = outcome.reasons;
+      return;
+    }
+    authSettled = true;
+    if (outcome.auth) {
+      await disconnect(access);
+      access = connect(outcome.auth);
+    }
+  };
   const slotOf: SlotOf = (k) => workload.slot(k);
   const look = async (): Promise<Seen> => {
-    const observation = await observe(workload, endpoints, admin);
+    const observation = await observe(workload, access.endpoints, access.admin);
     return { observation, decision: plan(observation, goal, slotOf) };
   };
   /** Polls until the decision differs from `unwanted`, or the budget is spent (then the last look). */
@@ -123,14 +169,26 @@ export async function reconcile(
   const records: StepRecord[] = [];
   let snapshot: SnapshotRecord | undefined;
   try {
+    // An existing cluster: authentication settles before membership is looked at (etcd 3.5 answers
+    // nothing else without it once it is on). A new one: right after its first member started.
+    if (!authSettled) await settleAuth();
     let seen = await look();
     const from = seen.observation.cluster.reachable
       ? seen.observation.cluster.members.filter((m) => !m.isLearner).length
       : 0;
     for (;;) {
+      if (!authSettled && seen.observation.cluster.reachable) {
+        await settleAuth();
+        if (authSettled) seen = await look();
+      }
       if (seen.decision.kind === "refuse")
         seen = (await until(options.settleBudgetMs, (d) => d.kind === "refuse", seen)).last;
       const { observation, decision } = seen;
+      if (decision.kind === "done" && !authSettled)
+        throw new Error(
+          `${PROGRESS_PREFIX} ${workload.describe()}: membership is as wanted, but no member answered ` +
+            `about authentication: ${authUnsettledBecause.join("; ") || "no member to ask"}`,
+        );
       if (decision.kind === "done")
         return { summary: summarize(observation, slotOf), steps: records, snapshot };
       if (decision.kind === "refuse") throw membershipRefusal(workload.describe(), decision.reason);
@@ -144,8 +202,8 @@ export async function reconcile(
         const outcome = await takeSafetySnapshot(
           observation,
           slotOf,
-          endpoints,
-          admin,
+          access.endpoints,
+          access.admin,
           options.snapshot,
         );
         if (!outcome.ok)
@@ -172,7 +230,12 @@ export async function reconcile(
           );
         seen = changed;
       } else {
-        const context = { workload, admin, endpoints, leader: leaderOrdinal(observation) };
+        const context = {
+          workload,
+          admin: access.admin,
+          endpoints: access.endpoints,
+          leader: leaderOrdinal(observation),
+        };
         await execute(step, context).catch((error: unknown) => {
           throw new Error(`${PROGRESS_PREFIX} ${describeStep(step)} failed: ${errorText(error)}`, {
             cause: error,
@@ -183,8 +246,7 @@ export async function reconcile(
       records.push({ description: describeStep(step), kind: step.kind, ms: Date.now() - started });
     }
   } finally {
-    await endpoints.closeAll();
-    admin.close();
+    await disconnect(access);
   }
 }
 

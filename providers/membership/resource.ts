@@ -23,6 +23,8 @@ export class MembershipResource extends pulumi.dynamic.Resource {
   declare readonly access: pulumi.Output<AccessMode>;
   declare readonly endpointTemplate: pulumi.Output<string | undefined>;
   declare readonly kubeconfig: pulumi.Output<string | undefined>;
+  /** Secret: root's password, kept so that the next change of password can authenticate first. */
+  declare readonly rootPassword: pulumi.Output<string | undefined>;
   declare readonly snapshots: pulumi.Output<SnapshotSettings | undefined>;
   /** The newest safety snapshot: path, bytes, sha256, revision, member, takenAt. */
   declare readonly latestSnapshot: pulumi.Output<SnapshotRecord | undefined>;
@@ -56,7 +58,8 @@ export class MembershipResource extends pulumi.dynamic.Resource {
       replicas: undefined,
       latestSnapshot: undefined,
     };
-    const secrets = [...(opts.additionalSecretOutputs ?? []), "kubeconfig"];
+    // The provider copies its inputs to its outputs in clear (it cannot return secrets itself).
+    const secrets = [...(opts.additionalSecretOutputs ?? []), "kubeconfig", "rootPassword"];
     super(
       provider,
       name,

@@ -13,6 +13,7 @@ import {
   checkSize,
   violation,
 } from "../../components/config/rules";
+import { checkRootPassword } from "../../components/config/authRules";
 import { checkSnapshotsDirectory, checkSnapshotsKeep } from "../../components/config/snapshotRules";
 
 /** What an input the engine cannot know yet (preview) looks like to a dynamic provider. */
@@ -97,6 +98,9 @@ export function validateInputs(news: Record<string, unknown>): Violation[] {
       : known("endpointTemplate", () => checkEndpointTemplate(news)),
     known("kubeconfig", () => checkKubeconfig(news.kubeconfig)),
     known("tls", () => checkTlsInput(news.tls)),
+    news.rootPassword === undefined
+      ? undefined
+      : known("rootPassword", () => checkRootPassword("rootPassword", news.rootPassword)),
   ]
     .filter((v): v is Violation => v !== undefined)
     .concat(isUnknown(news.snapshots) ? [] : checkSnapshotsInput(news.snapshots));

@@ -16,11 +16,17 @@ import {
   checkOneOf,
 } from "../../components/config/rules";
 import { DEFAULT_ADMIN_OPTIONS, type EtcdAdmin } from "../etcd/admin";
+import type { ClientSecurity } from "../etcd/security";
 import { connectAdmin } from "../membership/reconciler";
+import { redact } from "../membership/redact";
+import { rootCredentials } from "../membership/rootAuth";
 import type { AccessMode } from "../membership/inputs";
 import type { Workload } from "../membership/types";
 import { type WorkloadArgs, createKubernetesWorkload } from "../workload/kubernetes-workload";
 import { defragmentCluster } from "./defragment";
+
+/** Root's password for a cluster with authentication on: an environment variable, never a flag. */
+export const ROOT_PASSWORD_ENV = "ETCD_K8S_ROOT_PASSWORD";
 
 const USAGE = `usage: npm run defrag -- [--namespace etcd] [--cluster-name etcd] [--cluster-domain cluster.local]
        [--access port-forward|pod-ip|endpoints] [--endpoint-template URL] [--kubeconfig PATH]
@@ -28,7 +34,15 @@ const USAGE = `usage: npm run defrag -- [--namespace etcd] [--cluster-name etcd]
 Defragments every member one at a time (followers first, the leader last), checking the cluster's
 health before and after each; refuses an unhealthy cluster. Flags mean what the stack config keys
 of the same name mean; the kubeconfig defaults to KUBECONFIG or ~/.kube/config. With TLS, name the
-Secret holding the client certificate (tls.secrets.client, default <cluster-name>-client-tls).`;
+Secret holding the client certificate (tls.secrets.client, default <cluster-name>-client-tls).
+With etcd authentication on (auth.enabled), put root's password in the environment variable
+${ROOT_PASSWORD_ENV} (never a flag: flags show up in the process list and shell history).`;
+
+/** Root's credentials from the environment, if the cluster needs them. */
+export function securityFromEnvironment(env: NodeJS.ProcessEnv): ClientSecurity {
+  const password = env[ROOT_PASSWORD_ENV];
+  return password ? { auth: rootCredentials(password) } : {};
+}
 
 /** Reads and checks the flags with the stack config's rules, so a bad value is named the same way. */
 export function parseDefragmentFlags(argv: string[]): WorkloadArgs {
@@ -80,15 +94,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
+  const security = securityFromEnvironment(process.env);
   let admin: EtcdAdmin | undefined;
   let workload: Workload | undefined;
   try {
     workload = createKubernetesWorkload(args);
-    admin = await connectAdmin(workload, { admin: DEFAULT_ADMIN_OPTIONS });
+    admin = await connectAdmin(workload, { admin: DEFAULT_ADMIN_OPTIONS, security });
     await defragmentCluster(workload, admin);
     return 0;
   } catch (error) {
-    console.error((error as Error).message);
+    console.error(
+      redact((error as Error).message, [security.auth?.password ?? ""].filter(Boolean)),
+    );
     return 1;
   } finally {
     admin?.close();

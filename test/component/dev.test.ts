@@ -1,6 +1,7 @@
 import { describeStack } from "./stackSuite";
 
 describeStack("dev", {
+  auth: false,
   size: 1,
   namespace: "etcd-dev",
   antiAffinity: "preferred",

@@ -1,6 +1,7 @@
 import { describeStack } from "./stackSuite";
 
 describeStack("prod", {
+  auth: true,
   size: 5,
   namespace: "etcd-prod",
   antiAffinity: "required",

@@ -17,6 +17,8 @@ import { expandEnvironment } from "../support/environment";
 import { validateKubernetesObject } from "../support/kubernetesSchema";
 import {
   type Registration,
+  SECRET_SIGNATURE,
+  SIGNATURE_KEY,
   find,
   inputsOf,
   outputValue,
@@ -33,6 +35,8 @@ export interface StackExpectations {
   resources: object;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** etcd authentication on (the test supplies the secret password the stack file leaves out). */
+  auth: boolean;
   /** The `from` entries of the client and metrics rules; absent when the stack emits no policy. */
   networkPolicy?: { client: object[]; metrics: object[] };
   /** The cert-manager issuer of the stack's certificates; absent when TLS is off. */
@@ -56,10 +60,20 @@ interface ProgramRun {
   outputs: Record<string, unknown>;
 }
 
+/** What `pulumi config set --secret --path auth.rootPassword` would add, as the CLI passes it. */
+export const TEST_ROOT_PASSWORD = "stack-test-root-password";
+
+function withRootPassword(config: Record<string, string>, key: string): Record<string, string> {
+  if (!(key in config)) return config;
+  const auth = JSON.parse(config[key]) as Record<string, unknown>;
+  return { ...config, [key]: JSON.stringify({ ...auth, rootPassword: TEST_ROOT_PASSWORD }) };
+}
+
 async function runProgram(stack: string): Promise<ProgramRun> {
   const project = projectName();
   const registrations = await recordRegistrations(project, stack);
-  pulumi.runtime.setAllConfig(stackConfig(stack));
+  const authKey = `${project}:auth`;
+  pulumi.runtime.setAllConfig(withRootPassword(stackConfig(stack), authKey), [authKey]);
   const program = (await import("../../index")) as unknown as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(program))
@@ -185,12 +199,27 @@ export function describeStack(stack: string, expected: StackExpectations): void 
           ...(expected.tlsIssuer ? { tls: { clientSecret: "etcd-client-tls" } } : {}),
           // Snapshots are on by default, in the project directory (the program's working directory).
           snapshots: { directory: path.resolve("snapshots", stack, "etcd"), keep: 5 },
+          // The mocks see what the engine would: the password wrapped as a secret.
+          ...(expected.auth
+            ? { rootPassword: { [SIGNATURE_KEY]: SECRET_SIGNATURE, value: TEST_ROOT_PASSWORD } }
+            : {}),
         },
       );
       // The provider is serialized with its npm modules required, not inlined, and no kubeconfig.
       assert.equal(typeof __provider, "string");
       assert.match(String(__provider), /require\("etcd3/);
       assert.match(String(__provider), /require\("@kubernetes\/client-node"\)/);
+    });
+
+    it("keeps the root password secret: a secret input, a secret output, not in the provider", () => {
+      const membership = find(run.registrations, TYPES.membership, "etcd-membership");
+      assert.deepEqual(membership.additionalSecretOutputs, ["kubeconfig", "rootPassword"]);
+      assert.deepEqual(membership.secretInputs, expected.auth ? ["rootPassword"] : []);
+      assert.ok(!String(membership.inputs.__provider).includes(TEST_ROOT_PASSWORD));
+      assert.ok(
+        !JSON.stringify(run.outputs).includes(TEST_ROOT_PASSWORD),
+        "no stack output has it",
+      );
     });
 
     it("publishes peers before they are ready and serves clients on 2379", () => {

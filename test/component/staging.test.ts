@@ -1,6 +1,7 @@
 import { describeStack } from "./stackSuite";
 
 describeStack("staging", {
+  auth: true,
   size: 3,
   namespace: "etcd-staging",
   antiAffinity: "preferred",

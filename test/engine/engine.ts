@@ -6,12 +6,16 @@
  * stack's checkpoint, so a run after a crash starts from what the last run recorded.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { CheckFailure, DiffReply, Props, ProviderProcess } from "./providerProcess";
+import { SecretBox, unwrapSecrets } from "./secretState";
 
 export interface ResourceState {
   id: string;
   inputs: Props;
   outputs: Props;
+  /** Keys kept encrypted in the state file: secret inputs and `additionalSecretOutputs`. */
+  secretKeys?: string[];
 }
 
 export type Operation = "create" | "update" | "replace" | "same";
@@ -44,23 +48,51 @@ function visibleEqual(a: Props, b: Props): boolean {
 }
 
 export class DynamicResourceEngine {
+  private readonly secrets: SecretBox;
+  private secretKeys: string[];
+
+  /** `secretOutputs`: the resource's `additionalSecretOutputs`. */
   constructor(
     private readonly provider: ProviderProcess,
     readonly urn: string,
     private readonly statePath: string,
-  ) {}
+    secretOutputs: readonly string[] = [],
+  ) {
+    this.secrets = new SecretBox(path.dirname(statePath));
+    this.secretKeys = [...secretOutputs];
+  }
 
+  /** The recorded state, secrets decrypted (the provider gets them in clear: acceptSecrets=false). */
   state(): ResourceState | undefined {
     if (!fs.existsSync(this.statePath)) return undefined;
-    return JSON.parse(fs.readFileSync(this.statePath, "utf8")) as ResourceState;
+    const stored = JSON.parse(fs.readFileSync(this.statePath, "utf8")) as ResourceState;
+    return {
+      ...stored,
+      inputs: this.secrets.open(stored.inputs),
+      outputs: this.secrets.open(stored.outputs),
+    };
   }
 
+  /** Secrets are written encrypted, as the engine writes them to a checkpoint. */
   private save(state: ResourceState | undefined): void {
-    if (state) fs.writeFileSync(this.statePath, JSON.stringify(state, null, 2));
-    else fs.rmSync(this.statePath, { force: true });
+    if (!state) {
+      fs.rmSync(this.statePath, { force: true });
+      return;
+    }
+    const keys = [...new Set([...(state.secretKeys ?? []), ...this.secretKeys])];
+    const stored: ResourceState = {
+      ...state,
+      inputs: this.secrets.seal(state.inputs, keys),
+      outputs: this.secrets.seal(state.outputs, keys),
+      secretKeys: keys,
+    };
+    fs.writeFileSync(this.statePath, JSON.stringify(stored, null, 2));
   }
 
-  async preview(news: Props): Promise<PreviewResult> {
+  /** Inputs as the program registers them: secret values wrapped, which the engine unwraps. */
+  async preview(registered: Props): Promise<PreviewResult> {
+    const { plain: news, secretKeys } = unwrapSecrets(registered);
+    this.secretKeys = [...new Set([...this.secretKeys, ...secretKeys])];
     const old = this.state();
     const { inputs, failures } = await this.provider.check(this.urn, old?.inputs ?? {}, news);
     if (failures.length > 0) throw new CheckFailedError(failures);

@@ -17,8 +17,16 @@ export interface Registration {
   custom: boolean;
   retainOnDelete: boolean;
   ignoreChanges: string[];
+  /** Outputs the engine is told to keep secret (`additionalSecretOutputs`). */
+  additionalSecretOutputs: string[];
+  /** Top-level inputs that reach the engine as secrets (wrapped in Pulumi's secret signature). */
+  secretInputs: string[];
   inputs: Record<string, unknown>;
 }
+
+/** How the SDK marks a secret value in the Struct it sends to the engine. */
+export const SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270";
+export const SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
 
 /** The parts of the mock monitor's register request and response that the recorder reads. */
 interface RegisterRequest {
@@ -29,6 +37,8 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -72,6 +82,13 @@ export async function recordRegistrations(
           custom: request.getCustom(),
           retainOnDelete: request.getRetainondelete() === true,
           ignoreChanges: request.getIgnorechangesList(),
+          additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+          secretInputs: Object.entries(request.getObject()?.toJavaScript() ?? {})
+            .filter(
+              ([, v]) =>
+                (v as Record<string, unknown> | null)?.[SIGNATURE_KEY] === SECRET_SIGNATURE,
+            )
+            .map(([k]) => k),
           inputs: inputs.get(key) ?? {},
         });
       }

@@ -1,6 +1,10 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { parseDefragmentFlags } from "../../providers/operations/defragmentCli";
+import {
+  ROOT_PASSWORD_ENV,
+  parseDefragmentFlags,
+  securityFromEnvironment,
+} from "../../providers/operations/defragmentCli";
 
 describe("npm run defrag flags", () => {
   it("defaults to the stack config's defaults", () => {
@@ -55,5 +59,15 @@ describe("npm run defrag flags", () => {
       },
     );
     assert.throws(() => parseDefragmentFlags(["--size", "3"]), /Unknown option '--size'/);
+  });
+});
+
+describe("npm run defrag credentials", () => {
+  it("takes root's password from ETCD_K8S_ROOT_PASSWORD only", () => {
+    assert.equal(ROOT_PASSWORD_ENV, "ETCD_K8S_ROOT_PASSWORD");
+    assert.deepEqual(securityFromEnvironment({}), {});
+    assert.deepEqual(securityFromEnvironment({ ETCD_K8S_ROOT_PASSWORD: "from-the-environment" }), {
+      auth: { username: "root", password: "from-the-environment" },
+    });
   });
 });

@@ -52,6 +52,7 @@ describe("cluster settings: defaults", () => {
       },
       snapshots: { enabled: true, keep: 5 },
       tls: { enabled: false },
+      auth: { enabled: false },
     });
   });
 
@@ -84,6 +85,7 @@ describe("cluster settings: defaults", () => {
         source: "secrets",
         secrets: { server: "orders-server", peer: "orders-peer", client: "orders-client" },
       },
+      auth: { enabled: false },
     };
     assert.deepEqual(checkClusterArgs(args, "ignored").settings, args);
   });

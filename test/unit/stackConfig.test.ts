@@ -86,6 +86,7 @@ describe("stack config", () => {
       "networkPolicy",
       "snapshots",
       "tls",
+      "auth",
       "clusterName",
       "namespace",
       "image",

@@ -52,23 +52,36 @@ function toObjectRef(urn: string, applied: Props, retainOnDelete: boolean): Appl
   };
 }
 
-type RegisterRequest = { getType(): string; getName(): string; getRetainondelete(): boolean };
+type RegisterRequest = {
+  getType(): string;
+  getName(): string;
+  getRetainondelete(): boolean;
+  getAdditionalsecretoutputsList(): string[];
+};
+
+interface WatchedOptions {
+  retained: Set<string>;
+  /** `additionalSecretOutputs` by `type::name`: kept encrypted in the recorded state. */
+  secretOutputs: Map<string, string[]>;
+}
 
 /**
- * The mock hook does not pass resource options; `retainOnDelete` is read from the registration
- * request itself, which the monitor receives just before it calls the hook.
+ * The mock hook does not pass resource options; `retainOnDelete` and `additionalSecretOutputs` are
+ * read from the registration request itself, which the monitor receives just before it calls the hook.
  */
-function watchRetainOnDelete(): Set<string> {
-  const retained = new Set<string>();
+function watchOptions(): WatchedOptions {
+  const watched: WatchedOptions = { retained: new Set(), secretOutputs: new Map() };
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, callback: unknown): void;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
-    if (req.getRetainondelete()) retained.add(`${req.getType()}::${req.getName()}`);
+    const key = `${req.getType()}::${req.getName()}`;
+    if (req.getRetainondelete()) watched.retained.add(key);
+    watched.secretOutputs.set(key, req.getAdditionalsecretoutputsList());
     register(req, callback);
   };
-  return retained;
+  return watched;
 }
 
 /** Deletes an object the stack no longer holds, unless Pulumi would keep it (retainOnDelete). */
@@ -172,17 +185,19 @@ async function runProgramOnce(
   process.on("unhandledRejection", (error: unknown) => {
     failure ??= error instanceof Error ? error : new Error(String(error));
   });
-  let retained = new Set<string>();
+  let watched: WatchedOptions = { retained: new Set(), secretOutputs: new Map() };
   await pulumi.runtime.setMocks(
     {
       async newResource(args) {
         const urn = urnOf(job, args.type, args.name);
         if (!args.custom) return { id: undefined, state: args.inputs };
         try {
-          if (DYNAMIC_TYPE.test(args.type))
-            return await dynamicResource(job, ctx, urn, args.inputs);
+          if (DYNAMIC_TYPE.test(args.type)) {
+            const secretOutputs = watched.secretOutputs.get(`${args.type}::${args.name}`) ?? [];
+            return await dynamicResource(job, ctx, urn, args.inputs, secretOutputs);
+          }
           if (args.type.startsWith("kubernetes:")) {
-            const retain = retained.has(`${args.type}::${args.name}`);
+            const retain = watched.retained.has(`${args.type}::${args.name}`);
             return await kubernetesObject(job, ctx, urn, args.name, args.inputs, retain);
           }
         } catch (error) {
@@ -198,7 +213,7 @@ async function runProgramOnce(
     job.stack,
     job.operation === "preview",
   );
-  retained = watchRetainOnDelete();
+  watched = watchOptions();
   try {
     const outputs = (await pulumi.runtime.runInPulumiStack(
       // The program's path is only known at run time, as it is for Pulumi's language host.
@@ -216,8 +231,10 @@ async function dynamicResource(
   ctx: RunContext,
   urn: string,
   inputs: Props,
+  secretOutputs: string[],
 ): Promise<{ id: string; state: Props }> {
-  const engine = new DynamicResourceEngine(ctx.provider, urn, ctx.store.dynamicStatePath(urn));
+  const statePath = ctx.store.dynamicStatePath(urn);
+  const engine = new DynamicResourceEngine(ctx.provider, urn, statePath, secretOutputs);
   if (job.operation === "preview") {
     const planned = await engine.preview(inputs);
     console.log(`preview ${planned.operation} ${urn}: ${String(planned.inputs.plan)}`);

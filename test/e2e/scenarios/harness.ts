@@ -36,8 +36,6 @@ export interface ScenarioOptions extends Pick<
   namespace: string;
   /** Stack config on top of the e2e stack file. */
   settings?: StackSettings;
-  /** Where the control plane binds; default CONTROL_PLANE_HOST. */
-  host?: string;
   /** With `tls.enabled`: the client certificate the scenario's own checks use. */
   clientTLS?: ClientTLS;
 }
