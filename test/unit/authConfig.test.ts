@@ -8,6 +8,7 @@ import { parseStackConfig } from "../../components/config/stackConfig";
 import { checkClusterArgs } from "../../components/config/settings";
 import { ValidationError } from "../../components/config/rules";
 import { createMembershipProvider } from "../../providers/membership/provider";
+import { BASE_MEMBERSHIP_INPUTS } from "../support/membershipInputs";
 
 const SECRET = "a-secret-value-that-must-not-show";
 
@@ -91,12 +92,7 @@ describe("the membership provider's check of rootPassword", () => {
   it("refuses a bad password with the same rule, without the value", async () => {
     const provider = createMembershipProvider(() => assert.fail("check reaches no workload"));
     const news = {
-      clusterName: "etcd",
-      namespace: "etcd",
-      clusterDomain: "cluster.local",
-      size: 3,
-      volumePolicy: "Delete",
-      access: "pod-ip",
+      ...BASE_MEMBERSHIP_INPUTS,
       rootPassword: "short-pw",
     };
     const { failures } = await provider.check!({}, news);

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { ValidationError } from "../../components/config/rules";
 import { parseStackConfig } from "../../components/config/stackConfig";
 import { validateInputs } from "../../providers/membership/validate";
+import { BASE_MEMBERSHIP_INPUTS } from "../support/membershipInputs";
 
 const parse = (snapshots: string) =>
   parseStackConfig({ "etcd-k8s:size": "3", "etcd-k8s:snapshots": snapshots }, "etcd-k8s", "dev");
@@ -51,14 +52,7 @@ describe("snapshots config", () => {
   });
 
   it("the provider input needs an absolute directory and a count", () => {
-    const base = {
-      clusterName: "etcd",
-      namespace: "etcd",
-      clusterDomain: "cluster.local",
-      size: 3,
-      volumePolicy: "Delete",
-      access: "pod-ip",
-    };
+    const base = BASE_MEMBERSHIP_INPUTS;
     assert.deepEqual(
       validateInputs({ ...base, snapshots: { directory: "/var/snap", keep: 3 } }),
       [],

@@ -5,6 +5,7 @@ import { ValidationError } from "../../components/config/rules";
 import { parseStackConfig } from "../../components/config/stackConfig";
 import { checkFixedSettings } from "../../providers/membership/fixedSettings";
 import { validateInputs } from "../../providers/membership/validate";
+import { BASE_MEMBERSHIP_INPUTS } from "../support/membershipInputs";
 
 const parse = (tls: string) =>
   parseStackConfig({ "etcd-k8s:size": "3", "etcd-k8s:tls": tls }, "etcd-k8s", "staging");
@@ -85,14 +86,7 @@ describe("tls config", () => {
 });
 
 describe("tls on the membership provider", () => {
-  const base = {
-    clusterName: "etcd",
-    namespace: "etcd",
-    clusterDomain: "cluster.local",
-    size: 3,
-    volumePolicy: "Delete",
-    access: "pod-ip",
-  };
+  const base = BASE_MEMBERSHIP_INPUTS;
 
   it("takes only the client Secret's name", () => {
     assert.deepEqual(validateInputs({ ...base, tls: { clientSecret: "etcd-client-tls" } }), []);
