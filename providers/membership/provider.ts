@@ -44,6 +44,12 @@ export function createMembershipProvider(
   makeWorkload: WorkloadFactory,
   options: Partial<ReconcileOptions> = {},
 ): pulumi.dynamic.ResourceProvider {
+  /** The options' credentials with root's from the inputs, when authentication is on. */
+  const securityOf = (args: MembershipArgs) => ({
+    ...options.security,
+    ...(args.rootPassword === undefined ? {} : { auth: rootCredentials(args.rootPassword) }),
+  });
+
   /** Runs the reconciler to the inputs' size and returns the outputs. */
   const converge = async (
     inputs: MembershipInputs,
@@ -53,12 +59,10 @@ export function createMembershipProvider(
     const args = argsOf(inputs as unknown as Record<string, unknown>);
     const goal = { size: args.size, volumePolicy: args.volumePolicy, bootstrap };
     const snapshot = args.snapshots && { ...args.snapshots, cluster: args.clusterName };
-    const auth =
-      args.rootPassword === undefined ? {} : { auth: rootCredentials(args.rootPassword) };
     const run = {
       ...options,
       ...(snapshot ? { snapshot } : {}),
-      security: { ...options.security, ...auth },
+      security: securityOf(args),
       ...(olds?.rootPassword ? { previousAuth: rootCredentials(olds.rootPassword) } : {}),
     };
     const result = await withWorkload(makeWorkload, args, (w) => reconcile(w, goal, run)).catch(
@@ -123,11 +127,8 @@ export function createMembershipProvider(
           `${PROGRESS_PREFIX} cannot read ${id}: import is not supported; create the resource from the program`,
         );
       const args = argsOf(props as unknown as Record<string, unknown>);
-      const auth =
-        args.rootPassword === undefined ? {} : { auth: rootCredentials(args.rootPassword) };
-      const security = { ...options.security, ...auth };
       const summary = await withWorkload(makeWorkload, args, (w) =>
-        inspect(w, { ...options, security }),
+        inspect(w, { ...options, security: securityOf(args) }),
       ).catch((error: unknown) => {
         throw redactError(error, [args.rootPassword]);
       });

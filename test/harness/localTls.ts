@@ -8,6 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROVIDER_COMMON_NAME } from "../../components/builders/certificates";
 import { type IssuedCertificate, type TestCA, createTestCA } from "../support/certificates";
+import type { ClientTLS } from "../../providers/etcd/security";
+import { type LocalCluster, localCluster } from "./localCluster";
 import { LOCAL_MEMBER_DOMAIN, type LocalTlsFiles } from "./localWorkload";
 
 /** Ordinals whose addresses the peer certificate covers (the local cluster cleans up to 16). */
@@ -49,4 +51,22 @@ export async function createLocalPki(dir: string, ipPrefix: string): Promise<Loc
   write(dir, "peer", peer);
   write(dir, "client", client);
   return { ca, files: { dir }, client };
+}
+
+export interface LocalTlsCluster {
+  pki: LocalPki;
+  cluster: LocalCluster;
+  /** The provider's client certificate, as the workload hands it over. */
+  clientTLS: ClientTLS;
+}
+
+/** An etcd 3.5 local cluster in TLS mode, its certificates under `<scratch>/pki`. */
+export async function localTlsCluster(
+  name: string,
+  ipPrefix: string,
+  scratch: string,
+): Promise<LocalTlsCluster> {
+  const pki = await createLocalPki(path.join(scratch, "pki"), ipPrefix);
+  const cluster = localCluster(name, ipPrefix, "3.5", pki.files);
+  return { pki, cluster, clientTLS: (await cluster.workload.clientTLS())! };
 }

@@ -17,13 +17,8 @@ import { createMembershipProvider } from "../../providers/membership/provider";
 import { connectAdmin } from "../../providers/membership/reconciler";
 import { defragmentCluster } from "../../providers/operations/defragment";
 import { listSnapshots } from "../../providers/snapshot/store";
-import {
-  type DataClientTLS,
-  type LocalCluster,
-  dataClient,
-  localCluster,
-} from "../harness/localCluster";
-import { type LocalPki, createLocalPki } from "../harness/localTls";
+import { type DataClientTLS, type LocalCluster, dataClient } from "../harness/localCluster";
+import { type LocalPki, localTlsCluster } from "../harness/localTls";
 import { localWorkloadFactory } from "../harness/localWorkload";
 import { TEST_RECONCILE } from "./scenario";
 
@@ -40,9 +35,7 @@ describe("the provider over mutual TLS, etcd 3.5", () => {
   const logged: string[] = [];
 
   before(async () => {
-    pki = await createLocalPki(path.join(scratch, "pki"), PREFIX);
-    c = localCluster("tls", PREFIX, "3.5", pki.files);
-    tls = (await c.workload.clientTLS())!;
+    ({ pki, cluster: c, clientTLS: tls } = await localTlsCluster("tls", PREFIX, scratch));
   });
   after(async () => {
     await c?.dispose();

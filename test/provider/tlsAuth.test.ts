@@ -14,8 +14,8 @@ import type { ClientTLS } from "../../providers/etcd/security";
 import type { MembershipInputs } from "../../providers/membership/inputs";
 import type { MembershipOutputs } from "../../providers/membership/outputs";
 import { createMembershipProvider } from "../../providers/membership/provider";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
-import { type LocalPki, createLocalPki } from "../harness/localTls";
+import type { LocalCluster } from "../harness/localCluster";
+import { localTlsCluster } from "../harness/localTls";
 import { localWorkloadFactory } from "../harness/localWorkload";
 import { assertNoSecret } from "./authScenario";
 import { TEST_RECONCILE } from "./scenario";
@@ -27,15 +27,12 @@ const SECOND = "tls-auth-root-2";
 describe("TLS with authentication through the provider, etcd 3.5", () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-tls-auth-"));
   const logged: string[] = [];
-  let pki: LocalPki;
   let c: LocalCluster;
   let tls: ClientTLS;
   let outs: MembershipOutputs | undefined;
 
   before(async () => {
-    pki = await createLocalPki(path.join(scratch, "pki"), PREFIX);
-    c = localCluster("tlsauth", PREFIX, "3.5", pki.files);
-    tls = (await c.workload.clientTLS())!;
+    ({ cluster: c, clientTLS: tls } = await localTlsCluster("tlsauth", PREFIX, scratch));
   });
   after(async () => {
     await c?.dispose();
