@@ -9,7 +9,7 @@ import type { EtcdAdmin } from "../etcd/admin";
 import { hashFileOf, hashLine, verifySnapshotFile } from "./verify";
 
 export interface SnapshotSettings {
-  /** Absolute directory the snapshots are written to (created when missing). */
+  /** Absolute directory the snapshots are written to (created owner-only when missing). */
   directory: string;
   /** How many snapshots of this cluster to keep, newest first. */
   keep: number;
@@ -28,6 +28,15 @@ export interface SnapshotRecord {
   /** ISO 8601. */
   takenAt: string;
 }
+
+/**
+ * Owner-only, as the snapshots inside hold every key. Only directories the store creates get this
+ * mode: a directory that already exists keeps the mode its owner chose, never chmodded here. The
+ * umask applies at creation, and a usual one (022, 077) leaves 0700 and 0600 as they are.
+ */
+const DIRECTORY_MODE = 0o700;
+/** The sidecar names the snapshot and its hash: as private as the snapshot itself. */
+const HASH_FILE_MODE = 0o600;
 
 /** A snapshot stream gets this long; the unary call deadline would cut a large database short. */
 export const SNAPSHOT_TIMEOUT_MS = 600_000;
@@ -65,14 +74,14 @@ export function pruneSnapshots(directory: string, cluster: string, keep: number)
  * no file behind.
  */
 export async function takeSnapshot(
-  admin: EtcdAdmin,
+  admin: Pick<EtcdAdmin, "snapshot">,
   url: string,
   member: string,
   cluster: string,
   settings: SnapshotSettings,
   timeoutMs = SNAPSHOT_TIMEOUT_MS,
 ): Promise<SnapshotRecord> {
-  fs.mkdirSync(settings.directory, { recursive: true });
+  fs.mkdirSync(settings.directory, { recursive: true, mode: DIRECTORY_MODE });
   const takenAt = new Date();
   const file = path.join(settings.directory, `${cluster}-${stamp(takenAt)}${SUFFIX}`);
   const partial = `${file}.partial`;
@@ -80,7 +89,9 @@ export async function takeSnapshot(
     const streamed = await admin.snapshot(url, partial, timeoutMs);
     const verified = verifySnapshotFile(partial, streamed.bytes);
     fs.renameSync(partial, file);
-    fs.writeFileSync(hashFileOf(file), hashLine(verified.sha256, file));
+    fs.writeFileSync(hashFileOf(file), hashLine(verified.sha256, file), {
+      mode: HASH_FILE_MODE,
+    });
     pruneSnapshots(settings.directory, cluster, settings.keep);
     return {
       path: file,
