@@ -9,9 +9,10 @@ import type * as k8s from "@kubernetes/client-node";
 import { ExponentialBackoff, type IBackoff, noJitterGenerator } from "cockatiel";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type ExitInfo, ManagedProcess, lastLogLine } from "../support/processes";
+import { type ExitInfo, ManagedProcess } from "../support/processes";
 import type { Launch } from "./launch";
 import { ProbeWorker } from "./probes";
+import { terminationMessage } from "./terminationMessage";
 
 export interface CrashLoopBackoff {
   initialMs: number;
@@ -62,6 +63,21 @@ export class ContainerRunner {
 
   get name(): string {
     return this.ctx.container.name;
+  }
+
+  /** The pid of the process running now, if any. */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /**
+   * Fault injection: SIGSTOP freezes the running process (a restarted one is not frozen),
+   * SIGCONT lets it go on. Nothing in the status changes; only probes can notice. Returns the pid
+   * signalled, if a process runs.
+   */
+  jobControl(signal: "SIGSTOP" | "SIGCONT"): number | undefined {
+    this.process?.signal(signal);
+    return this.process?.pid;
   }
 
   /** Milliseconds until a restart is due (0: now), or undefined when nothing is pending. */
@@ -190,7 +206,17 @@ export class ContainerRunner {
   private kill(probe: k8s.V1Probe): void {
     this.stopProbes();
     const seconds = probe.terminationGracePeriodSeconds;
-    void this.process?.stop(seconds !== undefined ? seconds * 1000 : this.ctx.terminationGraceMs);
+    void this.stopProcess(seconds !== undefined ? seconds * 1000 : this.ctx.terminationGraceMs);
+  }
+
+  /**
+   * SIGTERM, then SIGKILL after `graceMs`. A process paused with SIGSTOP would hold SIGTERM
+   * pending until continued, and only SIGKILL would end it, at the end of the grace period; it is
+   * continued first so that it shuts down as it would have unpaused.
+   */
+  private async stopProcess(graceMs: number): Promise<void> {
+    this.process?.signal("SIGCONT");
+    await this.process?.stop(graceMs);
   }
 
   private exited(child: ManagedProcess, info: ExitInfo, startedAt: Date, logFile: string): void {
@@ -205,7 +231,12 @@ export class ContainerRunner {
       exitCode,
       signal: info.signal !== null ? SIGNAL_NUMBERS[info.signal] : undefined,
       reason: info.error !== undefined ? "StartError" : exitCode === 0 ? "Completed" : "Error",
-      message: info.error?.message ?? lastLogLine(logFile),
+      message: terminationMessage({
+        policy: this.ctx.container.terminationMessagePolicy,
+        exitCode,
+        runtimeMessage: info.error?.message,
+        logFile,
+      }),
       startedAt,
       finishedAt: new Date(),
       containerID: `process://${child.pid}`,
@@ -239,6 +270,6 @@ export class ContainerRunner {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.stopProbes();
-    await this.process?.stop(graceMs);
+    await this.stopProcess(graceMs);
   }
 }

@@ -58,6 +58,18 @@ export interface Kubelet {
   volumeDirectory(namespace: string, claim: string): string | undefined;
   /** The log file of a container's current (or last) run. */
   logFile(namespace: string, pod: string, container: string): string | undefined;
+  /** The pids of a pod's container processes that run now, by container name. */
+  containerPids(namespace: string, pod: string): Record<string, number>;
+  /**
+   * Fault injection: SIGSTOP to every running container process of the pod. The processes stop
+   * answering while Kubernetes sees nothing but what the probes report (a failed liveness probe
+   * still restarts the container, unfrozen). Deleting the pod or stopping the kubelet continues
+   * them before SIGTERM, so they shut down as usual. Returns the pids; throws for a pod that does
+   * not run on this node.
+   */
+  pause(namespace: string, pod: string): number[];
+  /** SIGCONT to every running container process of the pod; returns the pids. */
+  resume(namespace: string, pod: string): number[];
   /**
    * Kills every process (SIGTERM, SIGKILL after at most 10 s), restores the hosts file and removes
    * `rootDir`. The API objects stay as they are, as when a real kubelet stops.
@@ -213,20 +225,25 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     throw error;
   }
 
+  const workerOf = (ns: string, name: string) => {
+    const uid = caches.pods.get(ns, name)?.metadata?.uid;
+    return uid !== undefined ? workers.get(uid) : undefined;
+  };
+  const jobControl = (ns: string, name: string, signal: "SIGSTOP" | "SIGCONT") => {
+    const worker = workerOf(ns, name);
+    if (worker === undefined) throw new Error(`pod ${ns}/${name} does not run on ${nodeName}`);
+    return worker.jobControl(signal);
+  };
+
   return {
     nodeName,
     rootDir,
-    podIP: (ns, name) => {
-      const pod = caches.pods.get(ns, name);
-      return pod?.metadata?.uid !== undefined ? workers.get(pod.metadata.uid)?.podIP : undefined;
-    },
+    podIP: (ns, name) => workerOf(ns, name)?.podIP,
     volumeDirectory: (ns, claim) => provisioner.claimDirectory(ns, claim),
-    logFile: (ns, name, container) => {
-      const pod = caches.pods.get(ns, name);
-      return pod?.metadata?.uid !== undefined
-        ? workers.get(pod.metadata.uid)?.logFile(container)
-        : undefined;
-    },
+    logFile: (ns, name, container) => workerOf(ns, name)?.logFile(container),
+    containerPids: (ns, name) => workerOf(ns, name)?.containerPids() ?? {},
+    pause: (ns, name) => jobControl(ns, name, "SIGSTOP"),
+    resume: (ns, name) => jobControl(ns, name, "SIGCONT"),
     stop,
   };
 }

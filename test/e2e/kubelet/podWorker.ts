@@ -78,6 +78,22 @@ export class PodWorker {
     return runner === undefined ? undefined : path.join(dir, `${runner.status().restartCount}.log`);
   }
 
+  /** The pids of the container processes running now, by container name. */
+  containerPids(): Record<string, number> {
+    const pids: Record<string, number> = {};
+    for (const runner of this.runners) {
+      if (runner.pid !== undefined) pids[runner.name] = runner.pid;
+    }
+    return pids;
+  }
+
+  /** SIGSTOP or SIGCONT to every running container process; returns the pids signalled. */
+  jobControl(signal: "SIGSTOP" | "SIGCONT"): number[] {
+    return this.runners
+      .map((r) => r.jobControl(signal))
+      .filter((pid): pid is number => pid !== undefined);
+  }
+
   update(pod: k8s.V1Pod): void {
     if (this.terminating !== undefined) return;
     this.pod = pod;

@@ -1,8 +1,13 @@
 /**
  * The scheduler's decision for the one node of this kubelet, for the rules a StatefulSet of etcd
  * can carry: nodeSelector, required node affinity, required pod anti-affinity, and claims that
- * must exist and be bound (volumeBindingMode Immediate). Preferred (soft) rules never block.
- * Returns why the pod cannot be placed, in the scheduler's words, or undefined.
+ * must exist, not be in deletion, and be bound (volumeBindingMode Immediate). Preferred (soft)
+ * rules never block. Returns why the pod cannot be placed, in the scheduler's words, or undefined.
+ *
+ * One known difference in order: kube-scheduler runs the claim checks (VolumeBinding PreFilter)
+ * before the node rules (NodeAffinity and InterPodAffinity Filter), so a pod with both problems
+ * reports its claim first. Here the node rules come first, which keeps the message of a pod that
+ * no node accepts stable while its claims are being bound (test/workload relies on that).
  */
 import type {
   V1Node,
@@ -13,6 +18,23 @@ import type {
 import { labelSelectorMatches, nodeRequirementsMatch } from "./selectors";
 
 const unavailable = (reason: string) => `0/1 nodes are available: 1 ${reason}.`;
+
+/**
+ * A rejection at PreFilter, as kube-scheduler words it on a one-node cluster: FitError.Error
+ * (pkg/scheduler/framework/types.go) gives "0/1 nodes are available: <PreFilter message>." without
+ * a per-node count, then the DefaultPreemption PostFilter adds its verdict. A PreFilter rejection
+ * is UnschedulableAndUnresolvable on every node, so Evaluator.findCandidates finds no node where
+ * preemption might help and Evaluator.Preempt reports "Preemption is not helpful for scheduling"
+ * (pkg/scheduler/framework/preemption/preemption.go), unless PodEligibleToPreemptOthers refuses
+ * first (pkg/scheduler/framework/plugins/defaultpreemption/default_preemption.go).
+ */
+function rejectedAtPreFilter(pod: V1Pod, message: string): string {
+  const preemption =
+    pod.spec?.preemptionPolicy === "Never"
+      ? "not eligible due to preemptionPolicy=Never."
+      : "0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
+  return `0/1 nodes are available: ${message}. preemption: ${preemption}`;
+}
 
 const isTerminal = (pod: V1Pod) =>
   pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
@@ -60,16 +82,43 @@ export function schedulingProblem(
     if (conflict) return unavailable("node(s) didn't match pod anti-affinity rules");
   }
 
+  return claimProblem(pod, namespace, claim);
+}
+
+/**
+ * VolumeBinding.PreFilter (pkg/scheduler/framework/plugins/volumebinding/volume_binding.go): first
+ * podHasPVCs goes through the claims in volume order and stops at one that is missing, lost, or
+ * being deleted (deletionTimestamp set: a claim on its way out must not get a new user; it is
+ * released only once no scheduled pod uses it). Only then are unbound claims reported
+ * (volumeBinder.GetPodVolumeClaims: with Immediate binding every claim should be bound already).
+ * The pod is reconsidered on the next change; kube-scheduler re-queues it on an Add or Update of
+ * one of its claims (VolumeBinding.isSchedulableAfterPersistentVolumeClaimChange).
+ */
+function claimProblem(
+  pod: V1Pod,
+  namespace: string,
+  claim: (namespace: string, name: string) => V1PersistentVolumeClaim | undefined,
+): string | undefined {
+  let unbound = false;
   for (const volume of pod.spec?.volumes ?? []) {
     const claimName = volume.persistentVolumeClaim?.claimName;
     if (claimName === undefined) continue;
     const pvc = claim(namespace, claimName);
-    if (pvc === undefined) return `persistentvolumeclaim "${claimName}" not found`;
-    if (pvc.metadata?.deletionTimestamp)
-      return `persistentvolumeclaim "${claimName}" is being deleted`;
-    if (pvc.status?.phase !== "Bound") {
-      return unavailable("pod has unbound immediate PersistentVolumeClaims");
+    if (pvc === undefined) {
+      return rejectedAtPreFilter(pod, `persistentvolumeclaim "${claimName}" not found`);
     }
+    if (pvc.status?.phase === "Lost") {
+      return rejectedAtPreFilter(
+        pod,
+        `persistentvolumeclaim "${claimName}" bound to non-existent persistentvolume "${pvc.spec?.volumeName ?? ""}"`,
+      );
+    }
+    if (pvc.metadata?.deletionTimestamp) {
+      return rejectedAtPreFilter(pod, `persistentvolumeclaim "${claimName}" is being deleted`);
+    }
+    if (pvc.status?.phase !== "Bound") unbound = true;
   }
-  return undefined;
+  return unbound
+    ? rejectedAtPreFilter(pod, "pod has unbound immediate PersistentVolumeClaims")
+    : undefined;
 }

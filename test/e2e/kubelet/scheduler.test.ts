@@ -1,0 +1,66 @@
+import type * as k8s from "@kubernetes/client-node";
+import * as assert from "node:assert/strict";
+import { test } from "node:test";
+import { PodScheduler } from "./scheduler";
+import type { WatchCache } from "./watchCache";
+
+/** The two API calls the scheduler makes, recorded. */
+class FakeCore {
+  readonly messages: string[] = [];
+  readonly bindings: string[] = [];
+
+  patchNamespacedPodStatus(request: {
+    body: { status: { conditions: k8s.V1PodCondition[] } };
+  }): Promise<void> {
+    this.messages.push(request.body.status.conditions[0].message ?? "");
+    return Promise.resolve();
+  }
+
+  createNamespacedBinding(request: { body: k8s.V1Binding }): Promise<void> {
+    this.bindings.push(`${request.body.metadata?.name} -> ${request.body.target.name}`);
+    return Promise.resolve();
+  }
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+test("a pod whose claim is being deleted is reconsidered as the claim goes and comes back", async () => {
+  const core = new FakeCore();
+  const node: k8s.V1Node = { metadata: { name: "n1" } };
+  const noPods = { list: () => [] } as unknown as WatchCache<k8s.V1Pod>;
+  let claim: k8s.V1PersistentVolumeClaim | undefined = {
+    metadata: { name: "data-etcd-1", deletionTimestamp: new Date() },
+    status: { phase: "Bound" },
+  };
+  const scheduler = new PodScheduler(core as unknown as k8s.CoreV1Api, node, noPods, () => claim);
+  const pod: k8s.V1Pod = {
+    metadata: { name: "etcd-1", namespace: "db", uid: "u1" },
+    spec: {
+      containers: [],
+      volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data-etcd-1" } }],
+    },
+  };
+  const pass = async () => {
+    scheduler.consider(pod);
+    await settle();
+  };
+
+  await pass();
+  await pass(); // Nothing changed: the condition is not written again.
+  claim = undefined;
+  await pass();
+  claim = { metadata: { name: "data-etcd-1" }, status: { phase: "Pending" } };
+  await pass();
+  assert.deepEqual(core.bindings, []);
+  claim = { metadata: { name: "data-etcd-1" }, status: { phase: "Bound" } };
+  await pass();
+
+  const preemption =
+    "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
+  assert.deepEqual(core.messages, [
+    `0/1 nodes are available: persistentvolumeclaim "data-etcd-1" is being deleted. ${preemption}`,
+    `0/1 nodes are available: persistentvolumeclaim "data-etcd-1" not found. ${preemption}`,
+    `0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. ${preemption}`,
+  ]);
+  assert.deepEqual(core.bindings, ["etcd-1 -> n1"]);
+});
