@@ -11,7 +11,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { initialClusterToken } from "./builders/clusterToken";
 import { disruptionBudgetArgs } from "./builders/disruptionBudget";
 import { namespaceArgs } from "./builders/namespace";
 import { networkPolicyArgs } from "./builders/networkPolicy";
@@ -95,15 +94,9 @@ export class EtcdCluster extends pulumi.ComponentResource {
           childOpts,
         ),
     );
-    const clusterToken = initialClusterToken({
-      project: pulumi.getProject(),
-      stack: pulumi.getStack(),
-      namespace: settings.namespace,
-      clusterName: settings.clusterName,
-    });
     const statefulSet = new k8s.apps.v1.StatefulSet(
       naming.statefulSetName(identity),
-      statefulSetArgs(settings, etcdPodSpec(settings, clusterToken)),
+      statefulSetArgs(settings, etcdPodSpec(settings)),
       { ...childOpts, ignoreChanges: STATEFULSET_FIELDS_FIXED_AT_CREATION },
     );
 
@@ -115,6 +108,9 @@ export class EtcdCluster extends pulumi.ComponentResource {
       {
         clusterName: settings.clusterName,
         namespace: settings.namespace,
+        // Recorded in the cluster when it is founded: another program's cluster is never changed.
+        owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+        ...(settings.replaceMembers.length > 0 ? { replaceMembers: settings.replaceMembers } : {}),
         clusterDomain: settings.clusterDomain,
         size: settings.size,
         volumePolicy: settings.pvcPolicy,

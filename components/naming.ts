@@ -33,7 +33,13 @@ export const statefulSetName = (c: ClusterIdentity): string => c.name;
 export const podName = (c: ClusterIdentity, ordinal: number): string => `${c.name}-${ordinal}`;
 export const peerServiceName = (c: ClusterIdentity): string => `${c.name}-peer`;
 export const clientServiceName = (c: ClusterIdentity): string => `${c.name}-client`;
-/** ConfigMap owned by the membership provider: the join settings of the member being added. */
+/**
+ * Set by the membership provider on the pods of healthy voters, and only on those: the
+ * PodDisruptionBudget selects it, so a learner (or a pod whose member was removed) never counts.
+ */
+export const VOTER_LABEL = "etcd-k8s.io/voter";
+
+/** ConfigMap owned by the membership provider: the cluster record and the join settings. */
 export const joinConfigMapName = (c: ClusterIdentity): string => `${c.name}-join`;
 export const pvcName = (c: ClusterIdentity, ordinal: number): string =>
   `${DATA_VOLUME}-${podName(c, ordinal)}`;

@@ -28,7 +28,7 @@ export const POD_NAME_REF = "$(POD_NAME)";
  * membership provider computes with `naming.peerURL` and matches members by. With TLS the client
  * and peer listeners are https; the metrics listener (probes) stays http either way.
  */
-export function etcdEnvironment(settings: ClusterSettings, clusterToken: string): kx.types.EnvMap {
+export function etcdEnvironment(settings: ClusterSettings): kx.types.EnvMap {
   const identity = clusterIdentity(settings);
   const host = podHost(identity, POD_NAME_REF);
   const scheme = urlScheme(identity);
@@ -41,18 +41,18 @@ export function etcdEnvironment(settings: ClusterSettings, clusterToken: string)
     ETCD_LISTEN_METRICS_URLS: `http://0.0.0.0:${METRICS_PORT}`,
     ETCD_ADVERTISE_CLIENT_URLS: `${scheme}://${host}:${CLIENT_PORT}`,
     ETCD_INITIAL_ADVERTISE_PEER_URLS: `${scheme}://${host}:${PEER_PORT}`,
-    ETCD_INITIAL_CLUSTER_TOKEN: clusterToken,
     ...tlsEnvironment(settings),
   };
 }
 
 /**
- * The join settings (`ETCD_INITIAL_CLUSTER`, `ETCD_INITIAL_CLUSTER_STATE`) come from a ConfigMap
- * that the membership provider writes, not this component: they are the per-join configuration of
- * invariant 3 and change with every membership step, which a Pulumi-managed object could not follow
- * without restarting every pod. A pod reads them only at its start, and ignores them once its data
- * dir exists. The reference is not optional on purpose: a pod created before the provider has
- * written its join settings waits for them instead of starting etcd with a wrong cluster.
+ * The join settings (`ETCD_INITIAL_CLUSTER`, `ETCD_INITIAL_CLUSTER_STATE` and the cluster token)
+ * come from the ConfigMap that the membership provider writes with the cluster record, not this
+ * component: they change with every membership step, which a Pulumi-managed object could not
+ * follow without restarting every pod, and they name only the member that may start on an empty
+ * volume (README, "How the provider decides"). A pod reads them only at its start, and etcd
+ * ignores them once its data dir exists. The reference is not optional on purpose: a pod created
+ * before the provider wrote them (or after a destroy removed them) waits instead of starting etcd.
  */
 export function joinSettingsSource(
   settings: ClusterSettings,
@@ -102,17 +102,20 @@ export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext
   capabilities: { drop: ["ALL"] },
 };
 
-export function etcdContainer(settings: ClusterSettings, clusterToken: string): kx.types.Container {
+export function etcdContainer(settings: ClusterSettings): kx.types.Container {
   return {
     name: CONTAINER_NAME,
     image: settings.image,
     imagePullPolicy: "IfNotPresent",
-    env: etcdEnvironment(settings, clusterToken),
+    env: etcdEnvironment(settings),
     envFrom: [joinSettingsSource(settings)],
     ports: { client: CLIENT_PORT, peer: PEER_PORT, metrics: METRICS_PORT },
     volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH }, ...tlsVolumeMounts(settings)],
     ...etcdProbes(),
     resources: settings.resources,
     securityContext: CONTAINER_SECURITY_CONTEXT,
+    // etcd writes no termination-log file: its last log lines (e.g. "couldn't find local name" on
+    // an empty volume) become the reason in the pod's status, where the provider reads it.
+    terminationMessagePolicy: "FallbackToLogsOnError",
   };
 }

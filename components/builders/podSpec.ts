@@ -52,11 +52,11 @@ export const POD_SECURITY_CONTEXT: k8s.types.input.core.v1.PodSecurityContext = 
 };
 
 /** The pod spec in kubernetesx's shape (env and ports as maps), before PodBuilder expands it. */
-export function etcdPodSpecArgs(settings: ClusterSettings, clusterToken: string): kx.types.PodSpec {
+export function etcdPodSpecArgs(settings: ClusterSettings): kx.types.PodSpec {
   const affinity = antiAffinity(settings);
   const volumes = tlsVolumes(settings);
   return {
-    containers: [etcdContainer(settings, clusterToken)],
+    containers: [etcdContainer(settings)],
     ...(volumes.length > 0 ? { volumes } : {}),
     securityContext: POD_SECURITY_CONTEXT,
     ...(affinity === undefined ? {} : { affinity }),
@@ -72,7 +72,6 @@ export function etcdPodSpecArgs(settings: ClusterSettings, clusterToken: string)
 /** The pod spec Kubernetes receives. */
 export function etcdPodSpec(
   settings: ClusterSettings,
-  clusterToken: string,
 ): pulumi.Output<k8s.types.input.core.v1.PodSpec> {
-  return new kx.PodBuilder(etcdPodSpecArgs(settings, clusterToken)).podSpec;
+  return new kx.PodBuilder(etcdPodSpecArgs(settings)).podSpec;
 }

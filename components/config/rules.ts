@@ -92,6 +92,24 @@ export function checkBoolean(key: string, value: unknown): Violation | undefined
 }
 
 /** Volume policy for removed members; mirrors the StatefulSet's `whenScaled` PVC retention values. */
+/** A member ID as etcdctl and the `memberStatus` output print it. */
+const MEMBER_ID = /^[0-9a-f]{1,16}$/;
+
+/** Members to replace, by ID: an ID names one member for ever, so a kept list stays harmless. */
+export function checkReplaceMembers(key: string, value: unknown): Violation | undefined {
+  const ok =
+    Array.isArray(value) &&
+    value.length <= MAX_SIZE &&
+    value.every((id) => typeof id === "string" && MEMBER_ID.test(id)) &&
+    new Set(value).size === value.length;
+  if (ok) return undefined;
+  return violation(
+    key,
+    value,
+    `must be a list of at most ${MAX_SIZE} distinct member IDs in lower-case hex, as the memberStatus output and etcdctl show them (e.g. ["8e9e05c52164694d"])`,
+  );
+}
+
 export const VOLUME_POLICIES = ["Delete", "Retain"] as const;
 /** How the membership provider reaches etcd (see README, "Reaching etcd"). */
 export const ACCESS_MODES = ["port-forward", "pod-ip", "endpoints"] as const;

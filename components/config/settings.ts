@@ -20,6 +20,7 @@ import {
   checkDnsLabel,
   checkDnsSubdomain,
   checkOneOf,
+  checkReplaceMembers,
   checkSize,
   violation,
 } from "./rules";
@@ -95,6 +96,11 @@ export interface EtcdClusterArgs {
   tls?: TlsArgs;
   /** etcd authentication with a root user (off by default). */
   auth?: AuthArgs;
+  /**
+   * Member IDs (hex) to replace with new members on empty volumes (README, Replacing a member).
+   * An ID that is no longer a member is skipped, so the list may stay set after the replacement.
+   */
+  replaceMembers?: string[];
 }
 
 /** Validated arguments with every default applied. */
@@ -118,6 +124,7 @@ export interface ClusterSettings {
   snapshots: SnapshotsConfig;
   tls: TlsSettings;
   auth: AuthSettings;
+  replaceMembers: string[];
 }
 
 export const DEFAULTS = {
@@ -180,6 +187,8 @@ export function checkClusterArgs(
   const snapshots = checkSnapshots(args.snapshots, out);
   const tls = checkTls(args.tls, clusterName, out);
   const auth = checkAuth(args.auth, out);
+  const replaceMembers = args.replaceMembers ?? [];
+  collect(out, checkReplaceMembers("replaceMembers", replaceMembers));
   if (out.length > 0) return { violations: out };
   const settings: ClusterSettings = {
     size: args.size,
@@ -200,6 +209,7 @@ export function checkClusterArgs(
     snapshots,
     tls,
     auth,
+    replaceMembers,
     ...(args.endpointTemplate === undefined ? {} : { endpointTemplate: args.endpointTemplate }),
   };
   return { settings, violations: [] };

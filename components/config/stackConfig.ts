@@ -23,6 +23,7 @@ const OBJECT_KEYS = [
   "snapshots",
   "tls",
   "auth",
+  "replaceMembers",
 ] as const;
 const STRING_KEYS = [
   "clusterName",

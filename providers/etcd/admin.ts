@@ -144,6 +144,7 @@ export class EtcdAdmin {
   async status(url: string): Promise<EtcdStatus> {
     const s = await this.client(url).maintenance.status();
     return {
+      clusterId: hexId(s.header.cluster_id),
       memberId: hexId(s.header.member_id),
       leader: s.leader === "0" ? undefined : hexId(s.leader),
       raftIndex: Number(s.raftIndex),

@@ -67,6 +67,9 @@ function receive(
   return new Promise<Received>((resolve, reject) => {
     const received: Received = { bytes: 0, announced: undefined };
     let settled = false;
+    // Declared before the closure that clears it: Pulumi's function serialization cannot capture
+    // a variable a closure uses before its declaration.
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
     const settle = (error?: Error) => {
       if (settled) return;
       settled = true;
@@ -76,7 +79,7 @@ function receive(
       stream.destroy();
       reject(error);
     };
-    const timer = setTimeout(
+    timer = setTimeout(
       () => settle(new Error("the snapshot stream did not end before its deadline")),
       deadline - Date.now(),
     );

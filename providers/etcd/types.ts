@@ -16,6 +16,8 @@ export interface EtcdMemberList {
 
 /** Maintenance.Status of the one member behind an endpoint. */
 export interface EtcdStatus {
+  /** The cluster of the member that answered: its data says which. */
+  clusterId: string;
   /** The member that answered. */
   memberId: string;
   /** The leader as this member sees it; absent when it knows none. */

@@ -32,7 +32,7 @@ function slotBound(observation: Observation, members: LiveMember[], wanted: numb
     wanted,
     observation.replicas,
     ...observation.pods.map((p) => p.ordinal + 1),
-    ...observation.volumes.map((v) => v + 1),
+    ...observation.volumes.map((v) => v.ordinal + 1),
   ];
   return Math.max(...ordinals) + members.length;
 }

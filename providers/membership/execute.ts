@@ -1,5 +1,6 @@
 /** Carries out one planned step through the two narrow interfaces: etcd and the workload. */
 import type { EtcdAdmin } from "../etcd/admin";
+import { scaleWorkload } from "./guard";
 import type { Endpoints } from "./observe";
 import type { Step } from "./steps";
 import type { Workload } from "./types";
@@ -22,12 +23,21 @@ async function leaderURL(ctx: StepContext, step: Step): Promise<string> {
 
 export async function execute(step: ActionStep, ctx: StepContext): Promise<void> {
   switch (step.kind) {
-    case "write-join-config":
-      return ctx.workload.writeJoinConfig(step.config);
+    case "write-record":
+      return ctx.workload.writeRecord(step.record);
     case "scale":
-      return ctx.workload.scale(step.replicas);
+      return scaleWorkload(ctx.workload, step.replicas);
     case "delete-volume":
       return ctx.workload.deleteVolume(step.slot.ordinal);
+    case "replace-volume":
+      // The pod goes away with it: its endpoint must be opened afresh afterwards.
+      await ctx.endpoints.drop(step.slot.ordinal);
+      return ctx.workload.replaceVolume(step.slot.ordinal);
+    case "restart-pod":
+      await ctx.endpoints.drop(step.slot.ordinal);
+      return ctx.workload.restartPod(step.slot.ordinal);
+    case "label":
+      return ctx.workload.labelVoter(step.slot.ordinal, step.voter);
     case "add-learner":
       await ctx.admin.addLearner(await leaderURL(ctx, step), step.slot.peerURL);
       return;

@@ -13,6 +13,17 @@ export interface MembershipArgs {
   clusterName: string;
   /** Changing it replaces the resource. */
   namespace: string;
+  /**
+   * Who manages the cluster, e.g. `etcd-k8s/prod/etcd`: recorded when the cluster is founded; a
+   * cluster recorded under another owner is never changed.
+   */
+  owner: string;
+  /**
+   * Member IDs (hex, as `memberStatus` and etcdctl show them) to replace: each is removed, its
+   * volume discarded, and a new member added in its place as a learner on an empty volume. An ID
+   * that is no longer a member (already replaced) is skipped.
+   */
+  replaceMembers?: string[];
   clusterDomain: string;
   size: number;
   volumePolicy: VolumePolicy;

@@ -3,7 +3,8 @@
  * consumes it is a pure function and unit tests can build observations by hand.
  */
 import type { EtcdAlarm, EtcdMember, EtcdStatus } from "../etcd/types";
-import type { JoinConfig, MemberSlot, PodState, VolumePolicy } from "./types";
+import type { RecordReading } from "./record";
+import type { MemberSlot, PodState, VolumePolicy, VolumeState } from "./types";
 
 export type LiveMember = EtcdMember;
 export type Alarm = EtcdAlarm;
@@ -34,16 +35,23 @@ export interface Observation {
   alarms: Alarm[];
   replicas: number;
   pods: PodState[];
-  /** Ordinals that own a volume. */
-  volumes: number[];
-  joinConfig?: JoinConfig;
+  volumes: VolumeState[];
+  /** The cluster record (see record.ts); undefined when the store holds none. */
+  record?: RecordReading;
+  /** When the workload was created (store clock, ms): older volumes belong to an earlier cluster. */
+  workloadCreatedAt?: number;
 }
 
-/** What the caller wants, plus whether a first member may be bootstrapped (create only). */
+/** What the caller wants. */
 export interface Goal {
   size: number;
   volumePolicy: VolumePolicy;
-  bootstrap: boolean;
+  /** Who manages the cluster: recorded at its founding, compared ever after. */
+  owner: string;
+  /** Member IDs (hex) to replace: removed, their volumes discarded, re-added empty. */
+  replace: string[];
+  /** A fresh random token, used only if this run founds the cluster. */
+  token: string;
 }
 
 export type SlotOf = (ordinal: number) => MemberSlot;

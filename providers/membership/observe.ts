@@ -1,5 +1,5 @@
 /**
- * Reads the live state the plan needs: the workload (replicas, pods, volumes, join configuration)
+ * Reads the live state the plan needs: the workload (replicas, pods, volumes, the cluster record)
  * and etcd (Status from every member's own endpoint, then the member list and alarms from the
  * leader, or from any member that answers).
  */
@@ -99,14 +99,24 @@ export async function observe(
   // Members sit below the replica count (pods above it are on their way out), so their Status is
   // asked at once, alongside the slower workload reads.
   const replicas = await workload.replicas();
-  const [pods, volumes, joinConfig, statuses] = await Promise.all([
+  const [pods, volumes, record, workloadCreatedAt, statuses] = await Promise.all([
     workload.pods(),
     workload.volumes(),
-    workload.readJoinConfig(),
+    workload.readRecord(),
+    workload.createdAt(),
     Promise.all([...Array(replicas).keys()].map((k) => readStatus(k, endpoints, admin))),
   ]);
   const { cluster, alarms } = await readCluster(statuses, endpoints, admin);
-  return { cluster, statuses, alarms, replicas, pods, volumes, joinConfig };
+  return {
+    cluster,
+    statuses,
+    alarms,
+    replicas,
+    pods,
+    volumes,
+    ...(record ? { record } : {}),
+    ...(workloadCreatedAt === undefined ? {} : { workloadCreatedAt }),
+  };
 }
 
 /** The ordinal whose member says it leads: membership calls go there. */

@@ -10,6 +10,11 @@ export type MembershipOutputs = MembershipInputs &
   ClusterSummary & {
     /** The newest safety snapshot taken by this resource, kept across runs that took none. */
     latestSnapshot?: SnapshotRecord;
+    /**
+     * Set by a refresh: what the next `pulumi up` would do first (a repair), or why it would
+     * refuse; null when the cluster is as wanted. Non-null makes `diff` ask for an update.
+     */
+    pendingChange?: string | null;
   };
 
 /** Pulumi outputs cannot hold undefined: optional values are left out instead. */
@@ -22,6 +27,8 @@ export function argsOf(props: Record<string, unknown>): MembershipArgs {
   return withoutUndefined({
     clusterName: p.clusterName,
     namespace: p.namespace,
+    owner: p.owner,
+    replaceMembers: p.replaceMembers,
     clusterDomain: p.clusterDomain,
     size: p.size,
     volumePolicy: p.volumePolicy,
@@ -44,8 +51,9 @@ export function outputsOf(
   inputs: MembershipInputs,
   summary: ClusterSummary,
   latestSnapshot?: SnapshotRecord,
+  pendingChange: string | null = null,
 ): MembershipOutputs {
-  return withoutUndefined({ ...inputs, ...summary, latestSnapshot });
+  return withoutUndefined({ ...inputs, ...summary, latestSnapshot, pendingChange });
 }
 
 export const resourceId = (args: MembershipArgs): string => `${args.namespace}/${args.clusterName}`;
@@ -53,6 +61,8 @@ export const resourceId = (args: MembershipArgs): string => `${args.namespace}/$
 /** Keys whose change the provider acts on; `members` and `plan` only describe a change. */
 export const UPDATE_KEYS = [
   "size",
+  "owner",
+  "replaceMembers",
   "volumePolicy",
   "access",
   "endpointTemplate",

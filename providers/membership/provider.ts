@@ -15,15 +15,61 @@ import {
   outputsOf,
   resourceId,
 } from "./outputs";
+import { isEngineGone, watchEngine } from "./engineWatch";
 import { checkFixedSettings } from "./fixedSettings";
+import type { Goal } from "./observation";
 import { plannedChange } from "./plannedChange";
 import { redactError } from "./redact";
 import { rootCredentials } from "./rootAuth";
-import { PROGRESS_PREFIX, type ReconcileOptions, inspect, reconcile } from "./reconciler";
+import {
+  DEFAULT_RECONCILE_OPTIONS,
+  PROGRESS_PREFIX,
+  type ReconcileOptions,
+  inspect,
+  reconcile,
+} from "./reconciler";
+import { holderIdentity } from "./lease";
+import { describeReplacements } from "./replacements";
 import type { Workload } from "./types";
 import { UNKNOWN, isUnknown, validateInputs } from "./validate";
 
 export type WorkloadFactory = (args: MembershipArgs) => Workload;
+
+/**
+ * The goal of a run. The token is fresh each time and used only if this run founds the cluster, so
+ * every cluster's ID is its own (a destroyed one's data never passes for it).
+ */
+function goalOf(args: MembershipArgs): Goal {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- at call time: see workload/modules.ts
+  const crypto = require("node:crypto") as typeof import("crypto");
+  return {
+    size: args.size,
+    volumePolicy: args.volumePolicy,
+    owner: args.owner,
+    replace: args.replaceMembers ?? [],
+    token: `${args.clusterName}-${crypto.randomBytes(12).toString("hex")}`,
+  };
+}
+
+/**
+ * How long a run waits for members that do not answer before it refuses (default 60 s): the
+ * environment of `pulumi up` may shorten or lengthen it, in whole seconds.
+ */
+function unobservedWait(): Partial<ReconcileOptions> {
+  const seconds = Number(process.env.ETCD_K8S_UNOBSERVED_WAIT_SECONDS);
+  return Number.isInteger(seconds) && seconds > 0 ? { unobservedBudgetMs: seconds * 1000 } : {};
+}
+
+/**
+ * The engine that started this provider process is gone (its CLI was killed): nobody will read
+ * the outcome, and a later run must not find this one still changing the cluster. The run stopped
+ * before its next step and released its lease; the process ends here.
+ */
+function exitIfEngineGone(error: unknown): void {
+  if (!isEngineGone(error)) return;
+  console.error(`${PROGRESS_PREFIX} ${(error as Error).message}; exiting`);
+  process.exit(1);
+}
 
 const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -50,26 +96,27 @@ export function createMembershipProvider(
     ...(args.rootPassword === undefined ? {} : { auth: rootCredentials(args.rootPassword) }),
   });
 
-  /** Runs the reconciler to the inputs' size and returns the outputs. */
-  const converge = async (
-    inputs: MembershipInputs,
-    bootstrap: boolean,
-    olds?: MembershipOutputs,
-  ) => {
+  /**
+   * Runs the reconciler to the inputs' size and returns the outputs. Create and update both come
+   * here: what exists is decided from the cluster's own record, never from which call this is.
+   */
+  const converge = async (inputs: MembershipInputs, olds?: MembershipOutputs) => {
     const args = argsOf(inputs as unknown as Record<string, unknown>);
-    const goal = { size: args.size, volumePolicy: args.volumePolicy, bootstrap };
     const snapshot = args.snapshots && { ...args.snapshots, cluster: args.clusterName };
     const run = {
+      engine: watchEngine(),
+      ...unobservedWait(),
       ...options,
       ...(snapshot ? { snapshot } : {}),
       security: securityOf(args),
       ...(olds?.rootPassword ? { previousAuth: rootCredentials(olds.rootPassword) } : {}),
     };
-    const result = await withWorkload(makeWorkload, args, (w) => reconcile(w, goal, run)).catch(
-      (error: unknown) => {
-        throw redactError(error, [args.rootPassword, olds?.rootPassword]);
-      },
-    );
+    const result = await withWorkload(makeWorkload, args, (w) =>
+      reconcile(w, goalOf(args), run),
+    ).catch((error: unknown) => {
+      exitIfEngineGone(error);
+      throw redactError(error, [args.rootPassword, olds?.rootPassword]);
+    });
     return outputsOf(
       inputsOf(inputs as unknown as Record<string, unknown>),
       result.summary,
@@ -94,7 +141,10 @@ export function createMembershipProvider(
           ? (olds.size as number)
           : undefined;
       const args = argsOf(news);
-      return { inputs: { ...news, ...plannedChange(oldSize, args.size, args) } };
+      const change = plannedChange(oldSize, args.size, args);
+      const replacing = describeReplacements(args.replaceMembers ?? []);
+      const planText = replacing ? `${replacing}; then ${change.plan}` : change.plan;
+      return { inputs: { ...news, ...change, plan: planText } };
     },
 
     async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -104,20 +154,22 @@ export function createMembershipProvider(
       // StatefulSet was scaled around the provider (a removed member's pod may be crash-looping
       // on its old volume): an update repairs that, so `pulumi up --refresh` does.
       const scaledAround = typeof olds.replicas === "number" && olds.replicas !== news.size;
+      // A refresh found something to repair (or to refuse): only an update does either.
+      const pending = typeof olds.pendingChange === "string";
       return {
-        changes: replaces.length + updates.length > 0 || scaledAround,
+        changes: replaces.length + updates.length > 0 || scaledAround || pending,
         replaces: [...replaces],
         deleteBeforeReplace: false,
       };
     },
 
     async create(inputs: MembershipInputs) {
-      const outs = await converge(inputs, true);
+      const outs = await converge(inputs);
       return { id: resourceId(inputs), outs };
     },
 
     async update(_id: string, olds: MembershipOutputs, news: MembershipInputs) {
-      return { outs: await converge(news, false, olds) };
+      return { outs: await converge(news, olds) };
     },
 
     /** The live cluster: size and members as etcd reports them, so a refresh shows drift. */
@@ -127,8 +179,8 @@ export function createMembershipProvider(
           `${PROGRESS_PREFIX} cannot read ${id}: import is not supported; create the resource from the program`,
         );
       const args = argsOf(props as unknown as Record<string, unknown>);
-      const summary = await withWorkload(makeWorkload, args, (w) =>
-        inspect(w, { ...options, security: securityOf(args) }),
+      const { summary, next } = await withWorkload(makeWorkload, args, (w) =>
+        inspect(w, goalOf(args), { ...options, security: securityOf(args) }),
       ).catch((error: unknown) => {
         throw redactError(error, [args.rootPassword]);
       });
@@ -137,20 +189,30 @@ export function createMembershipProvider(
         size: summary.liveSize,
         members: summary.memberStatus.map((m) => m.name),
       };
-      return { id, props: outputsOf(live, summary, props.latestSnapshot), inputs: live };
+      const outs = outputsOf(live, summary, props.latestSnapshot, next ?? null);
+      return { id, props: outs, inputs: live };
     },
 
     /**
-     * Removes only what the provider owns, the join configuration. etcd members and volumes are
-     * left to the StatefulSet and its PVC retention policy, which the same destroy deletes or keeps.
+     * Removes only what the provider owns, the cluster record; members and volumes are left to the
+     * StatefulSet and its PVC retention policy, which the same destroy deletes or keeps. Without
+     * the record a kept volume is an earlier cluster's: a later create refuses to start on it.
      */
     async delete(_id: string, props: MembershipOutputs) {
       const args = argsOf(props as unknown as Record<string, unknown>);
       await withWorkload(makeWorkload, args, async (w) => {
-        await w.removeJoinConfig();
+        const lease = await w.lease().acquire(holderIdentity(), {
+          ...DEFAULT_RECONCILE_OPTIONS.lease,
+          ...options.lease,
+        });
+        try {
+          await w.removeRecord();
+        } finally {
+          await lease.release().catch(() => undefined);
+        }
         const log = options.log ?? ((line: string) => console.log(line));
         log(
-          `${PROGRESS_PREFIX} ${w.describe()}: removed the join configuration; etcd members and ` +
+          `${PROGRESS_PREFIX} ${w.describe()}: removed the cluster record; etcd members and ` +
             "volumes are left to the StatefulSet and its volume retention policy",
         );
       });

@@ -11,6 +11,8 @@ import { execute } from "./execute";
 import type { Goal, Observation, SlotOf } from "./observation";
 import { Endpoints, type MemberTarget, leaderOrdinal, observe } from "./observe";
 import { plan } from "./plan";
+import type { EngineWatch } from "./engineWatch";
+import { type HeldLease, type LeaseOptions, holderIdentity } from "./lease";
 import { type AuthGoal, settleAuthentication } from "./rootAuth";
 import {
   type SafetySnapshotOptions,
@@ -37,6 +39,15 @@ export interface ReconcileOptions {
    * change (a leader handing over, say) the cluster can look unsettled for a moment.
    */
   settleBudgetMs: number;
+  /**
+   * How long a run waits for members that do not answer before it refuses: members paused or
+   * restarting for a moment answer again, and nothing may be changed while they cannot be seen.
+   */
+  unobservedBudgetMs: number;
+  /** The lease that keeps a second run from changing the membership at the same time. */
+  lease: LeaseOptions;
+  /** Stops the run before its next step once the engine that started it is gone. */
+  engine?: EngineWatch;
   admin: AdminOptions;
   /** Where the safety snapshot goes; without it no snapshot is taken. */
   snapshot?: SafetySnapshotOptions;
@@ -53,6 +64,9 @@ export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
   log: (line) => console.log(line),
   waitBudgetMs: 300_000,
   settleBudgetMs: 3_000,
+  unobservedBudgetMs: 60_000,
+  // Renewed every 5 s; a run killed without releasing it holds it 15 s at most.
+  lease: { durationMs: 15_000, waitMs: 60_000 },
   admin: DEFAULT_ADMIN_OPTIONS,
 };
 
@@ -157,18 +171,27 @@ export async function reconcile(
     const observation = await observe(workload, access.endpoints, access.admin);
     return { observation, decision: plan(observation, goal, slotOf) };
   };
+  const records: StepRecord[] = [];
+  let snapshot: SnapshotRecord | undefined;
+  let lease: HeldLease | undefined;
+  /** Before every step and every look while waiting: the lease is still ours, the engine there. */
+  const mayAct = () => {
+    options.engine?.ensureAlive();
+    lease?.ensureHeld();
+  };
   /** Polls until the decision differs from `unwanted`, or the budget is spent (then the last look). */
   const until = async (budgetMs: number, unwanted: (d: Decision) => boolean, first: Seen) => {
     let last = first;
     const changed = await pollUntil(pollBudget(budgetMs), async () => {
+      mayAct();
       last = await look();
       return unwanted(last.decision) ? undefined : last;
     });
     return { changed, last };
   };
-  const records: StepRecord[] = [];
-  let snapshot: SnapshotRecord | undefined;
   try {
+    options.engine?.ensureAlive();
+    lease = await workload.lease().acquire(holderIdentity(), options.lease);
     // An existing cluster: authentication settles before membership is looked at (etcd 3.5 answers
     // nothing else without it once it is on). A new one: right after its first member started.
     if (!authSettled) await settleAuth();
@@ -176,13 +199,21 @@ export async function reconcile(
     const from = seen.observation.cluster.reachable
       ? seen.observation.cluster.members.filter((m) => !m.isLearner).length
       : 0;
+    reportUnknownReplacements(seen.observation, goal, options.log, workload.describe());
     for (;;) {
       if (!authSettled && seen.observation.cluster.reachable) {
+        mayAct();
         await settleAuth();
         if (authSettled) seen = await look();
       }
-      if (seen.decision.kind === "refuse")
-        seen = (await until(options.settleBudgetMs, (d) => d.kind === "refuse", seen)).last;
+      if (seen.decision.kind === "refuse") {
+        const budget = seen.decision.waitable ? options.unobservedBudgetMs : options.settleBudgetMs;
+        if (seen.decision.waitable)
+          options.log(
+            `${PROGRESS_PREFIX} ${workload.describe()}: no member answers; looking again for up to ${budget / 1000} s`,
+          );
+        seen = (await until(budget, (d) => d.kind === "refuse", seen)).last;
+      }
       const { observation, decision } = seen;
       if (decision.kind === "done" && !authSettled)
         throw new Error(
@@ -193,8 +224,16 @@ export async function reconcile(
         return { summary: summarize(observation, slotOf), steps: records, snapshot };
       if (decision.kind === "refuse") throw membershipRefusal(workload.describe(), decision.reason);
       const step = decision.step;
-      const total = records.length + predictSteps(observation, goal, slotOf).length;
-      const position = `step ${records.length + 1}/${total} of ${from}→${goal.size}`;
+      // Waits are counted apart: whether one is needed depends on how fast members start, so
+      // counting them would make the total jump; the actions ahead are what the plan decides.
+      const done = records.filter((r) => r.kind !== "wait").length;
+      const ahead = predictSteps(observation, goal, slotOf).filter((s) => s.kind !== "wait");
+      const total = done + ahead.length;
+      const position =
+        step.kind === "wait"
+          ? `waiting, ${done}/${total} steps done, ${from}→${goal.size}`
+          : `step ${done + 1}/${total} of ${from}→${goal.size}`;
+      mayAct();
       if (options.snapshot && !snapshot && changesMembership(step)) {
         options.log(
           `${PROGRESS_PREFIX} ${step.slot.name}: safety snapshot to ${options.snapshot.directory} before the first membership change`,
@@ -219,6 +258,7 @@ export async function reconcile(
       }
       options.log(`${PROGRESS_PREFIX} ${describeStep(step)} (${position})`);
       await options.onStepBoundary?.(step);
+      mayAct();
       const started = Date.now();
       if (step.kind === "wait") {
         const isSame = (d: Decision) => d.kind === "step" && sameStep(d.step, step);
@@ -247,19 +287,55 @@ export async function reconcile(
     }
   } finally {
     await disconnect(access);
+    // A lease that cannot be released expires on its own; the run's own outcome matters more.
+    await lease
+      ?.release()
+      .catch((error: unknown) =>
+        options.log(
+          `${PROGRESS_PREFIX} ${workload.describe()}: could not release the lease: ${errorText(error)}`,
+        ),
+      );
   }
 }
 
+/** Replacements asked for by member ID that are not members: most likely already replaced. */
+function reportUnknownReplacements(
+  o: Observation,
+  goal: Goal,
+  log: (line: string) => void,
+  subject: string,
+): void {
+  if (!o.cluster.reachable) return;
+  const ids = new Set(o.cluster.members.map((m) => m.id));
+  for (const id of goal.replace.filter((x) => !ids.has(x)))
+    log(
+      `${PROGRESS_PREFIX} ${subject}: replaceMembers names ${id}, which is not a member (already replaced?): nothing to do for it`,
+    );
+}
+
 /** The live cluster as `read` reports it, without changing anything. */
+export interface Inspection {
+  summary: ClusterSummary;
+  /** What a run towards `goal` would do first, or why it would refuse; undefined when nothing. */
+  next?: string;
+}
+
 export async function inspect(
   workload: Workload,
+  goal: Goal,
   overrides: Partial<ReconcileOptions> = {},
-): Promise<ClusterSummary> {
+): Promise<Inspection> {
   const options = { ...DEFAULT_RECONCILE_OPTIONS, ...overrides };
   const admin = await connectAdmin(workload, options);
   const endpoints = new Endpoints(workload, admin);
+  const slotOf: SlotOf = (k) => workload.slot(k);
   try {
-    return summarize(await observe(workload, endpoints, admin), (k) => workload.slot(k));
+    const observation = await observe(workload, endpoints, admin);
+    const decision = plan(observation, goal, slotOf);
+    const summary = summarize(observation, slotOf);
+    if (decision.kind === "done") return { summary };
+    const next = decision.kind === "step" ? describeStep(decision.step) : decision.reason;
+    return { summary, next };
   } finally {
     await endpoints.closeAll();
     admin.close();

@@ -5,7 +5,9 @@
  */
 import { plan } from "./plan";
 import type { Goal, LiveMember, Observation, SlotOf, StatusAnswer } from "./observation";
+import { joinSettings } from "./record";
 import type { Step } from "./steps";
+import type { PodState } from "./types";
 
 /** Enough for the largest legal change (9 members up or down, ~6 steps each) with room to spare. */
 const MAX_PREDICTED = 200;
@@ -24,9 +26,11 @@ export function predictSteps(start: Observation, goal: Goal, slotOf: SlotOf): St
 
 const members = (o: Observation): LiveMember[] => (o.cluster.reachable ? o.cluster.members : []);
 
+const clusterIdOf = (o: Observation): string =>
+  o.cluster.reachable ? o.cluster.clusterId : "predicted";
+
 function withMembers(o: Observation, list: LiveMember[]): Observation {
-  const clusterId = o.cluster.reachable ? o.cluster.clusterId : "predicted";
-  return { ...o, cluster: { reachable: true, clusterId, members: list } };
+  return { ...o, cluster: { reachable: true, clusterId: clusterIdOf(o), members: list } };
 }
 
 function leaderOf(o: Observation): StatusAnswer | undefined {
@@ -35,6 +39,7 @@ function leaderOf(o: Observation): StatusAnswer | undefined {
 
 /** A member that answers and has applied everything the leader has. */
 function answering(
+  clusterId: string,
   ordinal: number,
   memberId: string,
   leader: string,
@@ -44,6 +49,7 @@ function answering(
   const s: StatusAnswer = {
     ordinal,
     ok: true,
+    clusterId,
     memberId,
     leader,
     raftIndex: index,
@@ -55,27 +61,65 @@ function answering(
   return s;
 }
 
+/** A moment after everything the observation has seen: what a step creates now is newer. */
+function later(o: Observation): number {
+  const times = [
+    o.workloadCreatedAt ?? 0,
+    o.record?.writtenAt ?? 0,
+    ...o.pods.map((p) => p.createdAt ?? 0),
+    ...o.volumes.map((v) => v.createdAt ?? 0),
+  ];
+  return Math.max(...times) + 1_000;
+}
+
+function newPod(ordinal: number, slotOf: SlotOf, createdAt: number): PodState {
+  return {
+    ordinal,
+    name: slotOf(ordinal).name,
+    phase: "running",
+    ready: false,
+    restarts: 0,
+    started: true,
+    createdAt,
+    voterLabel: false,
+  };
+}
+
 function applyExpected(o: Observation, s: Step, slotOf: SlotOf): Observation {
   const k = s.slot.ordinal;
   const id = `predicted-${k}`;
+  const now = later(o);
   switch (s.kind) {
-    case "write-join-config":
-      return { ...o, joinConfig: s.config };
+    case "write-record": {
+      const join = joinSettings(s.record, slotOf);
+      const location = o.record?.location ?? "the cluster record";
+      return { ...o, record: { location, record: s.record, join, writtenAt: now, doomed: false } };
+    }
     case "scale": {
       const pods = o.pods.filter((p) => p.ordinal < s.replicas);
-      for (let i = o.replicas; i < s.replicas; i++)
-        pods.push({
-          ordinal: i,
-          name: slotOf(i).name,
-          phase: "running",
-          ready: false,
-          restarts: 0,
-        });
-      const volumes = [...new Set([...o.volumes, ...pods.map((p) => p.ordinal)])];
+      for (let i = o.replicas; i < s.replicas; i++) pods.push(newPod(i, slotOf, now));
+      const volumes = [...o.volumes];
+      for (const p of pods)
+        if (!volumes.some((v) => v.ordinal === p.ordinal))
+          volumes.push({ ordinal: p.ordinal, createdAt: now });
       return { ...o, replicas: s.replicas, pods, volumes };
     }
     case "delete-volume":
-      return { ...o, volumes: o.volumes.filter((v) => v !== k) };
+      return { ...o, volumes: o.volumes.filter((v) => v.ordinal !== k) };
+    case "replace-volume":
+      return {
+        ...o,
+        pods: [...o.pods.filter((p) => p.ordinal !== k), newPod(k, slotOf, now)],
+        volumes: [...o.volumes.filter((v) => v.ordinal !== k), { ordinal: k, createdAt: now }],
+        statuses: o.statuses.filter((st) => st.ordinal !== k),
+      };
+    case "restart-pod":
+      return { ...o, pods: [...o.pods.filter((p) => p.ordinal !== k), newPod(k, slotOf, now)] };
+    case "label":
+      return {
+        ...o,
+        pods: o.pods.map((p) => (p.ordinal === k ? { ...p, voterLabel: s.voter } : p)),
+      };
     case "add-learner": {
       const learner = { id, name: "", peerURLs: [s.slot.peerURL], clientURLs: [], isLearner: true };
       return withMembers(o, [...members(o), learner]);
@@ -122,7 +166,7 @@ function applyWait(o: Observation, s: Extract<Step, { kind: "wait" }>, id: strin
     : [...members(o), started];
   const statuses = [
     ...o.statuses.filter((st) => st.ordinal !== k),
-    answering(k, memberId, leader, started.isLearner, known?.raftIndex ?? 0),
+    answering(clusterIdOf(o), k, memberId, leader, started.isLearner, known?.raftIndex ?? 0),
   ];
   return { ...withMembers(o, list), statuses };
 }

@@ -3,27 +3,48 @@
  * member it concerns, so a progress line or an error always says which member is affected.
  */
 import { DATA_VOLUME } from "../../components/naming";
-import type { JoinConfig, MemberSlot } from "./types";
+import type { ClusterRecord } from "./record";
+import type { MemberSlot } from "./types";
 
 export type Step =
   | {
-      kind: "write-join-config";
+      kind: "write-record";
       slot: MemberSlot;
-      config: JoinConfig;
-      /** bootstrap: member 0 founds the cluster; join: the learner at `slot` joins; settle: no join pending. */
-      purpose: "bootstrap" | "join" | "settle";
+      record: ClusterRecord;
+      /**
+       * found: a new cluster, member 0 founds it; record: the record follows the live cluster (its
+       * ID, its members, the learner being added); restore: the record was missing or being deleted.
+       */
+      purpose: "found" | "record" | "restore";
+      /** The recorded members as `name=id` pairs, and the name of the learner that may join. */
+      members: string;
+      joining?: string;
     }
   | { kind: "scale"; slot: MemberSlot; replicas: number; from: number }
   | { kind: "delete-volume"; slot: MemberSlot; reason: "stale" | "removed" }
+  /** The volume of a former member whose pod scaling cannot stop (an ordinal below others). */
+  | { kind: "replace-volume"; slot: MemberSlot }
+  /** Its pod started before the join settings it needs were written. */
+  | { kind: "restart-pod"; slot: MemberSlot }
+  | { kind: "label"; slot: MemberSlot; voter: boolean }
   | { kind: "add-learner"; slot: MemberSlot }
   | { kind: "promote"; slot: MemberSlot; memberId: string }
   | { kind: "move-leader"; slot: MemberSlot; target: MemberSlot; targetId: string }
-  | { kind: "remove-member"; slot: MemberSlot; memberId: string; learner: boolean }
+  | {
+      kind: "remove-member";
+      slot: MemberSlot;
+      memberId: string;
+      /**
+       * size: the size shrinks; replace: asked for, or its volume lost its data; learner: an
+       * unfinished learner no longer wanted, or one that lost its data.
+       */
+      why: "size" | "replace" | "learner";
+    }
   | {
       kind: "wait";
       slot: MemberSlot;
       /**
-       * answering: the bootstrap member serves with a leader; caught-up: the learner started and
+       * answering: the founding member serves with a leader; caught-up: the learner started and
        * caught up; pod-gone: a pod above the members is gone; back: a voter whose pod is being
        * replaced (a rollout, a deleted pod) answers again.
        */
@@ -31,19 +52,15 @@ export type Step =
     };
 
 export type Decision =
-  { kind: "step"; step: Step } | { kind: "done" } | { kind: "refuse"; reason: string };
+  | { kind: "step"; step: Step }
+  | { kind: "done" }
+  /**
+   * Nothing may be changed. `waitable`: the cause may pass by itself (members that do not answer
+   * for a moment), so the reconciler looks again for a bounded time before it reports the refusal.
+   */
+  | { kind: "refuse"; reason: string; waitable?: boolean };
 
 export const volumeName = (slot: MemberSlot): string => `${DATA_VOLUME}-${slot.name}`;
-
-/** `name=peerURL` pairs as etcd's --initial-cluster takes them. */
-export const initialCluster = (slots: MemberSlot[]): string =>
-  slots.map((s) => `${s.name}=${s.peerURL}`).join(",");
-
-const memberNames = (config: JoinConfig): string =>
-  config.initialCluster
-    .split(",")
-    .map((pair) => pair.split("=")[0])
-    .join(", ");
 
 function waitText(step: Extract<Step, { kind: "wait" }>): string {
   switch (step.until) {
@@ -58,20 +75,35 @@ function waitText(step: Extract<Step, { kind: "wait" }>): string {
   }
 }
 
+function recordText(step: Extract<Step, { kind: "write-record" }>): string {
+  if (step.purpose === "found")
+    return "record a new cluster: this member founds it on an empty volume";
+  const { record } = step;
+  const joining = step.joining ? `; ${step.joining} may join` : "";
+  const what = `cluster ${record.clusterId ?? "(being founded)"}, members ${step.members || "none"}${joining}`;
+  return step.purpose === "restore"
+    ? `write the missing cluster record again (${what})`
+    : `record ${what}`;
+}
+
 function actionText(step: Step): string {
   switch (step.kind) {
-    case "write-join-config":
-      if (step.purpose === "bootstrap")
-        return `write join configuration (new cluster of ${memberNames(step.config)})`;
-      if (step.purpose === "join")
-        return `write join configuration (existing cluster of ${memberNames(step.config)})`;
-      return `write join configuration (existing cluster of ${memberNames(step.config)}, no join pending)`;
+    case "write-record":
+      return recordText(step);
     case "scale":
       return `scale to ${step.replicas} replica(s) (${step.replicas > step.from ? "start" : "stop"} pod)`;
     case "delete-volume":
       return step.reason === "stale"
         ? `delete stale volume ${volumeName(step.slot)} (its member left the cluster)`
         : `delete volume ${volumeName(step.slot)}`;
+    case "replace-volume":
+      return `replace volume ${volumeName(step.slot)} with an empty one (its member left the cluster)`;
+    case "restart-pod":
+      return "restart the pod: it started before its join settings were written";
+    case "label":
+      return step.voter
+        ? "label the pod as a voter (the PodDisruptionBudget counts it)"
+        : "remove the pod's voter label (the PodDisruptionBudget no longer counts it)";
     case "add-learner":
       return "add as learner";
     case "promote":
@@ -79,7 +111,8 @@ function actionText(step: Step): string {
     case "move-leader":
       return `move leadership to ${step.target.name}`;
     case "remove-member":
-      return step.learner ? "remove unfinished learner" : "remove member";
+      if (step.why === "learner") return "remove unfinished learner";
+      return step.why === "replace" ? "remove member, to replace it" : "remove member";
     case "wait":
       return waitText(step);
   }

@@ -58,7 +58,7 @@ export function summarize(o: Observation, slotOf: SlotOf): ClusterSummary {
 /** One line of what was last seen, for the error of a wait that timed out. */
 export function describeObservation(o: Observation, slotOf: SlotOf): string {
   const pods = o.pods.map((p) => describePod(p, slotOf(p.ordinal).name)).join("; ") || "no pods";
-  const head = `replicas ${o.replicas}; ${pods}; volumes ${o.volumes.join(", ") || "none"}`;
+  const head = `replicas ${o.replicas}; ${pods}; volumes ${o.volumes.map((v) => v.ordinal).join(", ") || "none"}`;
   if (!o.cluster.reachable) return `${head}; no member answers (${o.cluster.reason})`;
   const view = viewCluster(o, o.cluster.members, o.cluster.clusterId, slotOf, o.replicas);
   const members = view.members.map((m) => {

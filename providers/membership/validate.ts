@@ -10,6 +10,7 @@ import {
   checkDnsLabel,
   checkDnsSubdomain,
   checkOneOf,
+  checkReplaceMembers,
   checkSize,
   violation,
 } from "../../components/config/rules";
@@ -36,6 +37,16 @@ function checkEndpointTemplate(news: Record<string, unknown>): Violation | undef
       "endpointTemplate",
       value,
       'must be an http:// or https:// URL containing {ordinal} or {name}, e.g. "https://{name}.etcd.example.com:2379"',
+    );
+  return undefined;
+}
+
+function checkOwner(value: unknown): Violation | undefined {
+  if (typeof value !== "string" || value.trim() === "" || value.length > 253)
+    return violation(
+      "owner",
+      value,
+      'must name who manages the cluster, e.g. "etcd-k8s/prod/etcd" (1 to 253 characters)',
     );
   return undefined;
 }
@@ -89,6 +100,10 @@ export function validateInputs(news: Record<string, unknown>): Violation[] {
       checkDnsLabel("clusterName", news.clusterName, MAX_CLUSTER_NAME_LENGTH),
     ),
     known("namespace", () => checkDnsLabel("namespace", news.namespace)),
+    known("owner", () => checkOwner(news.owner)),
+    news.replaceMembers === undefined
+      ? undefined
+      : known("replaceMembers", () => checkReplaceMembers("replaceMembers", news.replaceMembers)),
     known("clusterDomain", () => checkDnsSubdomain("clusterDomain", news.clusterDomain)),
     known("size", () => checkSize("size", news.size)),
     known("volumePolicy", () => checkOneOf("volumePolicy", news.volumePolicy, VOLUME_POLICIES)),

@@ -19,7 +19,7 @@ import {
   type LeaseRecord,
   type LeaseStore,
 } from "../membership/lease";
-import { INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "./join-config";
+import { INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "./cluster-record";
 import {
   type CallLimits,
   callKube,

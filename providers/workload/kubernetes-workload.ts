@@ -1,6 +1,6 @@
 /**
  * The membership provider's `Workload` on Kubernetes: the StatefulSet's scale subresource, its pods
- * and PVCs, the join ConfigMap, and client endpoints to its members.
+ * and PVCs, the cluster record, the change lease, and client endpoints to its members.
  *
  * Serialization: the provider captures `createKubernetesWorkload` and Pulumi serializes it, with
  * every local function it reaches, by value. Nothing here holds a client at module scope; clients
@@ -18,11 +18,12 @@ import type { MembershipArgs } from "../membership/inputs";
 import type { Endpoint, Workload } from "../membership/types";
 import { openClientEndpoint } from "./client-endpoints";
 import { readClientTLS } from "./client-tls";
-import { readJoinConfig, removeJoinConfig, writeJoinConfig } from "./join-config";
+import { kubernetesChangeLease } from "./change-lease";
+import { readRecord, removeRecord, writeRecord } from "./cluster-record";
 import { connectKube } from "./kubeconfig";
-import { listPods } from "./pods";
-import { patchReplicas, readReplicas } from "./statefulset-scale";
-import { deleteVolume, listVolumes } from "./volumes";
+import { deletePod, labelVoter, listPods } from "./pods";
+import { patchReplicas, readCreatedAt, readReplicas } from "./statefulset-scale";
+import { deleteVolume, listVolumes, replaceVolume } from "./volumes";
 
 /** What reaching the members takes; the membership inputs carry it, and so do the defrag flags. */
 export type WorkloadArgs = Pick<
@@ -59,14 +60,19 @@ export function createKubernetesWorkload(args: WorkloadArgs): Workload {
   return {
     describe: () => `StatefulSet ${identity.namespace}/${statefulSetName(identity)}`,
     slot,
+    createdAt: () => readCreatedAt(ctx),
     replicas: () => readReplicas(ctx),
     scale: (replicas) => patchReplicas(ctx, replicas),
     pods: () => listPods(ctx),
+    restartPod: (ordinal) => deletePod(ctx, slot(ordinal).ordinal),
+    labelVoter: (ordinal, voter) => labelVoter(ctx, slot(ordinal).ordinal, voter),
     volumes: () => listVolumes(ctx),
     deleteVolume: (ordinal) => deleteVolume(ctx, slot(ordinal).ordinal),
-    readJoinConfig: () => readJoinConfig(ctx),
-    writeJoinConfig: (config) => writeJoinConfig(ctx, config),
-    removeJoinConfig: () => removeJoinConfig(ctx),
+    replaceVolume: (ordinal) => replaceVolume(ctx, slot(ordinal).ordinal),
+    readRecord: () => readRecord(ctx),
+    writeRecord: (record) => writeRecord(ctx, record, slot),
+    removeRecord: () => removeRecord(ctx),
+    lease: () => kubernetesChangeLease(ctx),
     clientEndpoint: async (ordinal) => {
       const endpoint = await openClientEndpoint(ctx, args, slot(ordinal));
       // A port-forward's or pod IP's address is not in the member's certificate; its DNS name is.

@@ -8,6 +8,7 @@ import type {
   V1LabelSelector,
   V1Pod,
 } from "@kubernetes/client-node";
+import { VOTER_LABEL } from "../../components/naming";
 import type { PodState } from "../membership/types";
 
 /**
@@ -77,6 +78,12 @@ function containerTrouble(status: V1ContainerStatus): string | undefined {
   return exit;
 }
 
+/** The container runs or ran: a process may have written to the volume. */
+const hasRun = (s: V1ContainerStatus): boolean =>
+  s.state?.running !== undefined ||
+  s.state?.terminated !== undefined ||
+  s.lastState?.terminated !== undefined;
+
 /** Why the pod itself cannot run: evicted, or not schedulable. */
 function podTrouble(pod: V1Pod): string | undefined {
   if (pod.status?.reason) {
@@ -109,12 +116,19 @@ export function podStateOf(pod: V1Pod, ordinal: number): PodState {
   });
   const podLevel = podTrouble(pod);
   const lastTermination = [...(podLevel ? [podLevel] : []), ...troubles].join("; ");
+  const restarts = statuses.reduce((sum, s) => sum + s.restartCount, 0);
+  const created = pod.metadata?.creationTimestamp;
   return {
     ordinal,
     name: pod.metadata?.name ?? "",
     phase,
     ready: ready === true,
-    restarts: statuses.reduce((sum, s) => sum + s.restartCount, 0),
+    restarts,
+    started: restarts > 0 || statuses.some(hasRun),
+    voterLabel: pod.metadata?.labels?.[VOTER_LABEL] === "true",
+    ...(created === undefined
+      ? {}
+      : { createdAt: new Date(created as unknown as string).getTime() }),
     ...(lastTermination ? { lastTermination } : {}),
   };
 }

@@ -1,8 +1,8 @@
 /** The StatefulSet's pods, found by its own label selector and by the `<name>-<ordinal>` pattern. */
 import type { V1Pod } from "@kubernetes/client-node";
-import { podName, statefulSetName } from "../../components/naming";
+import { VOTER_LABEL, podName, statefulSetName } from "../../components/naming";
 import type { PodState } from "../membership/types";
-import { callKube, callKubeOrAbsent } from "./kube-call";
+import { callKube, callKubeOrAbsent, isNotFound } from "./kube-call";
 import type { KubeContext } from "./kubeconfig";
 import { labelSelectorQuery, ordinalOf, podStateOf } from "./pod-state";
 
@@ -46,4 +46,40 @@ export async function readPod(ctx: KubeContext, ordinal: number): Promise<V1Pod 
       o,
     ),
   );
+}
+
+/** Deletes the pod so that its StatefulSet starts it again; one already gone is fine. */
+export async function deletePod(ctx: KubeContext, ordinal: number): Promise<void> {
+  try {
+    await callKube(`delete ${describePod(ctx, ordinal)}`, ctx.server, (o) =>
+      ctx.core.deleteNamespacedPod(
+        { name: podName(ctx.identity, ordinal), namespace: ctx.identity.namespace },
+        o,
+      ),
+    );
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+/** Sets or removes the voter label; a pod that does not exist is left alone. */
+export async function labelVoter(ctx: KubeContext, ordinal: number, voter: boolean): Promise<void> {
+  try {
+    await callKube(
+      `${voter ? "label" : "unlabel"} ${describePod(ctx, ordinal)} ${VOTER_LABEL}`,
+      ctx.server,
+      (o) =>
+        ctx.core.patchNamespacedPod(
+          {
+            name: podName(ctx.identity, ordinal),
+            namespace: ctx.identity.namespace,
+            body: { metadata: { labels: { [VOTER_LABEL]: voter ? "true" : null } } },
+          },
+          o,
+        ),
+      { "Content-Type": "application/merge-patch+json" },
+    );
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
 }

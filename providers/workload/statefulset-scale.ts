@@ -42,3 +42,18 @@ export async function patchReplicas(ctx: KubeContext, replicas: number): Promise
     { "Content-Type": "application/merge-patch+json" },
   );
 }
+
+/** When the StatefulSet was created (API server clock): a claim older than it is not its own. */
+export async function readCreatedAt(ctx: KubeContext): Promise<number | undefined> {
+  const statefulSet = await callKube(
+    `read StatefulSet ${ctx.identity.namespace}/${statefulSetName(ctx.identity)}`,
+    ctx.server,
+    (o) =>
+      ctx.apps.readNamespacedStatefulSet(
+        { name: statefulSetName(ctx.identity), namespace: ctx.identity.namespace },
+        o,
+      ),
+  );
+  const created = statefulSet.metadata?.creationTimestamp;
+  return created === undefined ? undefined : new Date(created as unknown as string).getTime();
+}

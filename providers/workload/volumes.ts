@@ -7,7 +7,8 @@
 import { DATA_VOLUME, pvcName, statefulSetName } from "../../components/naming";
 import { callKube, callKubeOrAbsent, isNotFound } from "./kube-call";
 import type { KubeContext } from "./kubeconfig";
-import { describePod, readPod } from "./pods";
+import type { VolumeState } from "../membership/types";
+import { deletePod, describePod, readPod } from "./pods";
 import { ordinalOf } from "./pod-state";
 import { DEFAULT_WAIT_LIMITS, waitUntil, type WaitLimits } from "./wait";
 
@@ -16,8 +17,8 @@ const PVC_PROTECTION = "kubernetes.io/pvc-protection";
 const describePvc = (ctx: KubeContext, ordinal: number): string =>
   `PersistentVolumeClaim ${ctx.identity.namespace}/${pvcName(ctx.identity, ordinal)}`;
 
-/** Ordinals that own a PVC (including one being deleted), ascending. */
-export async function listVolumes(ctx: KubeContext): Promise<number[]> {
+/** PVCs of member ordinals (including one being deleted), ascending, with their creation time. */
+export async function listVolumes(ctx: KubeContext): Promise<VolumeState[]> {
   const { namespace } = ctx.identity;
   const list = await callKube(`list PersistentVolumeClaims in ${namespace}`, ctx.server, (o) =>
     ctx.core.listNamespacedPersistentVolumeClaim({ namespace }, o),
@@ -26,9 +27,15 @@ export async function listVolumes(ctx: KubeContext): Promise<number[]> {
   return list.items
     .flatMap((pvc) => {
       const ordinal = ordinalOf(pvc.metadata?.name ?? "", prefix);
-      return ordinal === undefined ? [] : [ordinal];
+      if (ordinal === undefined) return [];
+      const created = pvc.metadata?.creationTimestamp;
+      const createdAt =
+        created === undefined
+          ? {}
+          : { createdAt: new Date(created as unknown as string).getTime() };
+      return [{ ordinal, ...createdAt }];
     })
-    .sort((a, b) => a - b);
+    .sort((a, b) => a.ordinal - b.ordinal);
 }
 
 /**
@@ -71,6 +78,43 @@ export async function deleteVolume(
         : "";
       return `it still exists with finalizers ${finalizers.join(", ")}${hint}`;
     },
+    limits,
+  );
+}
+
+/**
+ * Replaces the PVC of an ordinal whose pod runs (one below other members: scaling cannot stop it).
+ * The claim is deleted first (pvc-protection holds it while the pod uses it), then the pod; once
+ * the pod is gone the claim goes, and the StatefulSet creates the pod again with a new claim (it
+ * refuses to create the pod while the old claim is being deleted). Resolves once the old claim is
+ * gone, so a later observation never mistakes it for the new one.
+ */
+export async function replaceVolume(
+  ctx: KubeContext,
+  ordinal: number,
+  limits: WaitLimits = DEFAULT_WAIT_LIMITS,
+): Promise<void> {
+  const what = describePvc(ctx, ordinal);
+  const name = pvcName(ctx.identity, ordinal);
+  const { namespace } = ctx.identity;
+  const read = () =>
+    callKubeOrAbsent(`read ${what}`, ctx.server, (o) =>
+      ctx.core.readNamespacedPersistentVolumeClaim({ name, namespace }, o),
+    );
+  const old = (await read())?.metadata?.uid;
+  if (old !== undefined)
+    try {
+      await callKube(`delete ${what}`, ctx.server, (o) =>
+        ctx.core.deleteNamespacedPersistentVolumeClaim({ name, namespace }, o),
+      );
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  await deletePod(ctx, ordinal);
+  if (old === undefined) return;
+  await waitUntil(
+    `replace ${what}`,
+    async () => ((await read())?.metadata?.uid === old ? "the old claim still exists" : undefined),
     limits,
   );
 }

@@ -9,6 +9,7 @@ import { createMembershipProvider } from "../../providers/membership/provider";
 import { type StepRecord, reconcile } from "../../providers/membership/reconciler";
 import { type LocalCluster, dataClient, localCluster } from "../harness/localCluster";
 import { localWorkloadFactory } from "../harness/localWorkload";
+import { testGoal } from "../provider/scenario";
 import { RawScaler } from "./raw";
 import { soak } from "./soak";
 
@@ -48,7 +49,7 @@ async function scaleSteps(): Promise<void> {
   const details: string[] = [];
   try {
     for (const [from, to] of transitions) {
-      const goal = { size: to, volumePolicy: "Delete" as const, bootstrap: from === 0 };
+      const goal = testGoal(to, "Delete");
       // Side by side, so both clusters meet etcd's post-join refusal window at the same moments.
       const [[providerMs, result], [rawMs]] = await Promise.all([
         timed(() => reconcile(p.workload, goal, quiet)),
@@ -99,10 +100,10 @@ async function seed(c: LocalCluster, megabytes: number): Promise<number> {
 async function learnerCatchUp(megabytes: number, rounds: number): Promise<void> {
   const c = localCluster("bs", "127.0.92", "3.5");
   const raw = new RawScaler(c.workload);
-  const one = { size: 1, volumePolicy: "Delete" as const, bootstrap: false };
-  const two = { ...one, size: 2 };
+  const one = testGoal(1, "Delete");
+  const two = testGoal(2, "Delete");
   try {
-    await reconcile(c.workload, { ...one, bootstrap: true }, quiet);
+    await reconcile(c.workload, { ...one }, quiet);
     const [seedMs, keys] = await timed(() => seed(c, megabytes));
     const admin = new EtcdAdmin();
     const { dbSize } = await admin

@@ -8,6 +8,7 @@
 import { reconcile } from "../../providers/membership/reconciler";
 import type { Step } from "../../providers/membership/steps";
 import { dataClient, localCluster } from "../harness/localCluster";
+import { testGoal } from "../provider/scenario";
 import { ContinuousWriter } from "../harness/writer";
 
 const SIZES = [3, 5, 3, 1];
@@ -60,7 +61,7 @@ export async function soak(): Promise<void> {
   let done = 0;
   const started = performance.now();
   try {
-    await reconcile(c.workload, { size: 1, volumePolicy: "Delete", bootstrap: true }, quiet);
+    await reconcile(c.workload, testGoal(1, "Delete"), quiet);
     writer = new ContinuousWriter([url], "soak");
     let size = 1;
     while (done < cycles && performance.now() - started < budgetMs) {
@@ -71,17 +72,13 @@ export async function soak(): Promise<void> {
             steps.push({ label: current.step.kind, from: current.from, to: performance.now() });
         };
         const from = performance.now();
-        await reconcile(
-          c.workload,
-          { size: next, volumePolicy: "Delete", bootstrap: false },
-          {
-            ...quiet,
-            onStepBoundary: (step) => {
-              close();
-              current = { step, from: performance.now() };
-            },
+        await reconcile(c.workload, testGoal(next, "Delete"), {
+          ...quiet,
+          onStepBoundary: (step) => {
+            close();
+            current = { step, from: performance.now() };
           },
-        );
+        });
         close();
         transitions.push({ label: `${size}→${next}`, from, to: performance.now() });
         size = next;

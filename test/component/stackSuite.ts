@@ -11,7 +11,6 @@ import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IService } from "kubernetes-models/v1/Service";
-import { initialClusterToken } from "../../components/builders/clusterToken";
 import { ETCD_CLUSTER_TYPE } from "../../components/etcdCluster";
 import { expandEnvironment } from "../support/environment";
 import { validateKubernetesObject } from "../support/kubernetesSchema";
@@ -187,6 +186,7 @@ export function describeStack(stack: string, expected: StackExpectations): void 
         {
           clusterName: "etcd",
           namespace: expected.namespace,
+          owner: `etcd-k8s/${stack}/etcd`,
           clusterDomain: "cluster.local",
           size: expected.size,
           volumePolicy: "Delete",
@@ -270,12 +270,6 @@ export function describeStack(stack: string, expected: StackExpectations): void 
 
     it("configures each member with its own stable URLs in this namespace", () => {
       const [container] = statefulSet.spec?.template.spec?.containers ?? [];
-      const token = initialClusterToken({
-        project: "etcd-k8s",
-        stack,
-        namespace: expected.namespace,
-        clusterName: "etcd",
-      });
       for (let ordinal = 0; ordinal < expected.size; ordinal++) {
         const env = expandEnvironment(container.env ?? [], `etcd-${ordinal}`);
         const host = `etcd-${ordinal}.etcd-peer.${expected.namespace}.svc.cluster.local`;
@@ -283,7 +277,7 @@ export function describeStack(stack: string, expected: StackExpectations): void 
         assert.equal(env.ETCD_INITIAL_ADVERTISE_PEER_URLS, `${scheme}://${host}:2380`);
         assert.equal(env.ETCD_ADVERTISE_CLIENT_URLS, `${scheme}://${host}:2379`);
         assert.equal(env.ETCD_LISTEN_METRICS_URLS, "http://0.0.0.0:2381");
-        assert.equal(env.ETCD_INITIAL_CLUSTER_TOKEN, token);
+        assert.equal(env.ETCD_INITIAL_CLUSTER_TOKEN, undefined, "the token comes from the record");
       }
       assert.deepEqual(container.envFrom, [{ configMapRef: { name: "etcd-join" } }]);
       assert.equal(container.image, "gcr.io/etcd-development/etcd:v3.5.35");
@@ -348,7 +342,9 @@ export function describeStack(stack: string, expected: StackExpectations): void 
     it("keeps a quorum through voluntary disruptions", () => {
       const budget = inputsOf<IPodDisruptionBudget>(run.registrations, TYPES.budget, "etcd");
       assert.equal(budget.spec?.minAvailable, "51%");
-      assert.deepEqual(budget.spec?.selector, { matchLabels: SELECTOR });
+      assert.deepEqual(budget.spec?.selector, {
+        matchLabels: { ...SELECTOR, "etcd-k8s.io/voter": "true" },
+      });
       const percent = Number(String(budget.spec?.minAvailable).replace(/%$/, ""));
       assert.equal(Math.ceil((percent * expected.size) / 100), Math.floor(expected.size / 2) + 1);
     });

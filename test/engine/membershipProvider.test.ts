@@ -27,6 +27,7 @@ describe("the membership provider behind the real dynamic-provider server", () =
     __provider: serialized,
     clusterName: "eng",
     namespace: "db",
+    owner: "etcd-k8s/test/etcd",
     clusterDomain: "cluster.local",
     size,
     volumePolicy: "Delete",
@@ -150,7 +151,11 @@ describe("the membership provider behind the real dynamic-provider server", () =
   it("on Delete removes only the join configuration", async () => {
     await engine.destroy();
     assert.equal(engine.state(), undefined);
-    assert.equal(await cluster.workload.readJoinConfig(), undefined);
-    assert.deepEqual(await cluster.workload.volumes(), [0], "volumes are left alone");
+    assert.equal(await cluster.workload.readRecord(), undefined);
+    assert.deepEqual(
+      (await cluster.workload.volumes()).map((v) => v.ordinal),
+      [0],
+      "volumes are left alone",
+    );
   });
 });

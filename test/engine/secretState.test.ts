@@ -30,6 +30,7 @@ describe("the root password at the engine boundary", () => {
     __provider: serialized,
     clusterName: "sec",
     namespace: "db",
+    owner: "etcd-k8s/test/etcd",
     clusterDomain: "cluster.local",
     size: 1,
     volumePolicy: "Delete",

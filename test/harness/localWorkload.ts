@@ -1,23 +1,42 @@
 /**
  * A Workload made of real etcd processes on loopback, one per ordinal, standing in for the
- * StatefulSet: a state directory holds the replica count, the join configuration (read at "pod"
- * start, as envFrom would), and per ordinal a volume directory, a pid file and a log. Everything
- * lives in files and the processes are detached, so the workload is stateless between calls and
- * survives the provider process being killed. Serializable by value (Node built-ins only).
+ * StatefulSet: a state directory holds the replica count, the cluster record with its join
+ * settings (read at "pod" start, as envFrom would), the change lease, and per ordinal a volume
+ * directory, a pid file and a log. Everything lives in files and the processes are detached, so
+ * the workload is stateless between calls and survives the provider process being killed.
+ * Serializable by value (Node built-ins only). Times are this machine's clock, in ms.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CLIENT_PORT, METRICS_PORT, PEER_PORT } from "../../components/naming";
 import type { ClientTLS } from "../../providers/etcd/security";
 import type { MembershipArgs } from "../../providers/membership/inputs";
+import type { ChangeLease } from "../../providers/membership/lease";
+import {
+  type ClusterRecord,
+  type JoinSettings,
+  type RecordReading,
+  joinSettings,
+} from "../../providers/membership/record";
 import type {
   Endpoint,
-  JoinConfig,
   MemberSlot,
   PodState,
+  VolumeState,
   Workload,
 } from "../../providers/membership/types";
+import { localChangeLease } from "./localLease";
 import { isAlive, lastLoggedFailure, readPid, startDetached, stopProcess } from "./localProcesses";
+
+/** The record file: the record (absent when written raw by a test) and the join settings. */
+interface StoredRecord {
+  record?: ClusterRecord;
+  join: JoinSettings;
+  writtenAt: number;
+}
+
+/** Raw join settings, as a test writes them to set up a cluster without the provider. */
+export type RawJoin = Omit<JoinSettings, "token"> & { token?: string };
 
 export interface LocalWorkloadOptions {
   /** State directory of this cluster. */
@@ -95,6 +114,36 @@ export class LocalWorkload implements Workload {
     return `${this.slot(ordinal).name}.${LOCAL_MEMBER_DOMAIN}`;
   }
 
+  private readTime(file: string): number | undefined {
+    try {
+      return Number(fs.readFileSync(file, "utf8"));
+    } catch {
+      return undefined;
+    }
+  }
+
+  async createdAt(): Promise<number | undefined> {
+    return this.readTime(this.file("created"));
+  }
+
+  /**
+   * Deletes the "StatefulSet" as `pulumi destroy` would: every pod stops, the volumes stay (its
+   * whenDeleted policy is Retain). The next `scale` creates it anew.
+   */
+  async deleteWorkload(): Promise<void> {
+    for (const k of this.podOrdinals()) await this.stop(k);
+    fs.rmSync(this.file("pods"), { recursive: true, force: true });
+    fs.rmSync(this.file("replicas"), { force: true });
+    fs.rmSync(this.file("created"), { force: true });
+  }
+
+  /** Creates the "StatefulSet" as Pulumi would: a new one starts with one replica. */
+  async createWorkload(replicas = 1): Promise<void> {
+    fs.mkdirSync(this.options.root, { recursive: true });
+    fs.writeFileSync(this.file("created"), String(Date.now()));
+    await this.scale(replicas);
+  }
+
   async replicas(): Promise<number> {
     try {
       return Number(fs.readFileSync(this.file("replicas"), "utf8"));
@@ -106,6 +155,8 @@ export class LocalWorkload implements Workload {
   /** Like the StatefulSet controller: stop ordinals >= n, highest first, then start missing ones. */
   async scale(replicas: number): Promise<void> {
     fs.mkdirSync(this.options.root, { recursive: true });
+    if (!fs.existsSync(this.file("created")))
+      fs.writeFileSync(this.file("created"), String(Date.now()));
     fs.writeFileSync(this.file("replicas"), String(replicas));
     for (const k of this.podOrdinals().sort((a, b) => b - a))
       if (k >= replicas) {
@@ -132,7 +183,7 @@ export class LocalWorkload implements Workload {
     return this.podOrdinals().filter((k) => this.pid(k) !== undefined);
   }
 
-  private environment(ordinal: number, join: JoinConfig): Record<string, string> {
+  private environment(ordinal: number, join: JoinSettings): Record<string, string> {
     const ip = this.ip(ordinal);
     const scheme = this.scheme;
     const env: Record<string, string> = {
@@ -145,7 +196,7 @@ export class LocalWorkload implements Workload {
       ETCD_LISTEN_METRICS_URLS: `http://${ip}:${METRICS_PORT}`,
       ETCD_INITIAL_CLUSTER: join.initialCluster,
       ETCD_INITIAL_CLUSTER_STATE: join.state,
-      ETCD_INITIAL_CLUSTER_TOKEN: this.clusterName,
+      ETCD_INITIAL_CLUSTER_TOKEN: join.token || this.clusterName,
       ETCD_LOGGER: "zap",
       ETCD_LOG_OUTPUTS: "stderr",
     };
@@ -164,17 +215,23 @@ export class LocalWorkload implements Workload {
     return env;
   }
 
-  /** Starts the "pod": creates its volume like a PVC, reads the join configuration like envFrom. */
+  /** Starts the "pod": creates its volume like a PVC, reads the join settings like envFrom. */
   private start(ordinal: number): void {
-    const join = this.readJoin();
+    const join = this.readStored()?.join;
     const dir = this.podDir(ordinal);
-    fs.mkdirSync(dir, { recursive: true });
+    if (!fs.existsSync(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, "created"), String(Date.now()));
+    }
     if (!join) {
       fs.writeFileSync(path.join(dir, "waiting"), "the join configuration does not exist");
       return;
     }
     fs.rmSync(path.join(dir, "waiting"), { force: true });
-    fs.mkdirSync(this.volumeDir(ordinal), { recursive: true });
+    if (!fs.existsSync(this.volumeDir(ordinal))) {
+      fs.mkdirSync(this.volumeDir(ordinal), { recursive: true });
+      fs.writeFileSync(this.volumeMarker(ordinal), String(Date.now()));
+    }
     const starts = this.starts(ordinal);
     const pid = startDetached(
       this.options.etcdBinary,
@@ -191,6 +248,17 @@ export class LocalWorkload implements Workload {
     } catch {
       return 0;
     }
+  }
+
+  /** SIGSTOP: the member stops answering while its "pod" still runs, as a hung process would. */
+  pause(ordinal: number): void {
+    const pid = this.pid(ordinal);
+    if (pid !== undefined) process.kill(pid, "SIGSTOP");
+  }
+
+  resume(ordinal: number): void {
+    const pid = this.pid(ordinal);
+    if (pid !== undefined) process.kill(pid, "SIGCONT");
   }
 
   async stop(ordinal: number): Promise<void> {
@@ -210,8 +278,17 @@ export class LocalWorkload implements Workload {
   private async pod(ordinal: number, doomed: boolean): Promise<PodState> {
     const name = this.slot(ordinal).name;
     const restarts = Math.max(0, this.starts(ordinal) - 1);
+    const dir = this.podDir(ordinal);
+    const createdAt = this.readTime(path.join(dir, "created"));
+    const common = {
+      ordinal,
+      name,
+      restarts,
+      started: this.starts(ordinal) > 0,
+      voterLabel: fs.existsSync(path.join(dir, "voter")),
+      ...(createdAt === undefined ? {} : { createdAt }),
+    };
     if (this.pid(ordinal) === undefined) {
-      const dir = this.podDir(ordinal);
       const waiting = fs.existsSync(path.join(dir, "waiting"))
         ? fs.readFileSync(path.join(dir, "waiting"), "utf8")
         : undefined;
@@ -220,10 +297,10 @@ export class LocalWorkload implements Workload {
         (this.starts(ordinal) > 0
           ? (lastLoggedFailure(path.join(dir, "log")) ?? "exited")
           : undefined);
-      return { ordinal, name, phase: "waiting", ready: false, restarts, lastTermination };
+      return { ...common, phase: "waiting", ready: false, lastTermination };
     }
     const ready = await this.healthy(ordinal);
-    return { ordinal, name, phase: doomed ? "terminating" : "running", ready, restarts };
+    return { ...common, phase: doomed ? "terminating" : "running", ready };
   }
 
   /** Readiness as the pod's probe sees it: /health on the metrics listener answers 200. */
@@ -237,15 +314,24 @@ export class LocalWorkload implements Workload {
     }
   }
 
-  async volumes(): Promise<number[]> {
+  /** Where a volume's creation time is kept: beside etcd's data dir, inside the volume. */
+  private volumeMarker(ordinal: number): string {
+    return path.join(this.volumeDir(ordinal), "created");
+  }
+
+  async volumes(): Promise<VolumeState[]> {
+    let ordinals: number[];
     try {
-      return fs
-        .readdirSync(this.file("volumes"))
-        .map(Number)
-        .sort((a, b) => a - b);
+      ordinals = fs.readdirSync(this.file("volumes")).map(Number);
     } catch {
       return [];
     }
+    return ordinals
+      .sort((a, b) => a - b)
+      .map((ordinal) => {
+        const createdAt = this.readTime(this.volumeMarker(ordinal));
+        return { ordinal, ...(createdAt === undefined ? {} : { createdAt }) };
+      });
   }
 
   async deleteVolume(ordinal: number): Promise<void> {
@@ -254,27 +340,79 @@ export class LocalWorkload implements Workload {
     fs.rmSync(this.volumeDir(ordinal), { recursive: true, force: true });
   }
 
-  private readJoin(): JoinConfig | undefined {
+  /** Like deleting a pod: it stops, and starts again as a new pod if its ordinal is wanted. */
+  async restartPod(ordinal: number): Promise<void> {
+    await this.stop(ordinal);
+    fs.rmSync(this.podDir(ordinal), { recursive: true, force: true });
+    if (ordinal < (await this.replicas())) this.start(ordinal);
+  }
+
+  async replaceVolume(ordinal: number): Promise<void> {
+    await this.stop(ordinal);
+    fs.rmSync(this.podDir(ordinal), { recursive: true, force: true });
+    fs.rmSync(this.volumeDir(ordinal), { recursive: true, force: true });
+    if (ordinal < (await this.replicas())) this.start(ordinal);
+  }
+
+  async labelVoter(ordinal: number, voter: boolean): Promise<void> {
+    const dir = this.podDir(ordinal);
+    if (!fs.existsSync(dir)) return;
+    if (voter) fs.writeFileSync(path.join(dir, "voter"), "true");
+    else fs.rmSync(path.join(dir, "voter"), { force: true });
+  }
+
+  private readStored(): StoredRecord | undefined {
     try {
-      return JSON.parse(fs.readFileSync(this.file("join.json"), "utf8")) as JoinConfig;
+      return JSON.parse(fs.readFileSync(this.file("record.json"), "utf8")) as StoredRecord;
     } catch {
       return undefined;
     }
   }
 
-  async readJoinConfig(): Promise<JoinConfig | undefined> {
-    return this.readJoin();
-  }
-
-  async writeJoinConfig(config: JoinConfig): Promise<void> {
+  private store(stored: StoredRecord): void {
     fs.mkdirSync(this.options.root, { recursive: true });
-    const temporary = this.file("join.json.tmp");
-    fs.writeFileSync(temporary, JSON.stringify(config));
-    fs.renameSync(temporary, this.file("join.json"));
+    const temporary = this.file("record.json.tmp");
+    fs.writeFileSync(temporary, JSON.stringify(stored));
+    fs.renameSync(temporary, this.file("record.json"));
   }
 
-  async removeJoinConfig(): Promise<void> {
-    fs.rmSync(this.file("join.json"), { force: true });
+  async readRecord(): Promise<RecordReading | undefined> {
+    const stored = this.readStored();
+    if (!stored) return undefined;
+    return {
+      location: this.file("record.json"),
+      join: stored.join,
+      writtenAt: stored.writtenAt,
+      doomed: false,
+      ...(stored.record ? { record: stored.record } : {}),
+    };
+  }
+
+  async writeRecord(record: ClusterRecord): Promise<void> {
+    const join = joinSettings(record, (k) => this.slot(k));
+    this.store({ record, join, writtenAt: Date.now() });
+    await this.startWaiting();
+  }
+
+  /** Join settings without a record, as a test sets up a cluster without the provider. */
+  async writeJoinConfig(join: RawJoin): Promise<void> {
+    this.store({ join: { token: this.clusterName, ...join }, writtenAt: Date.now() });
+    await this.startWaiting();
+  }
+
+  /** Like the kubelet, which retries a container waiting for its ConfigMap once it exists. */
+  private async startWaiting(): Promise<void> {
+    const replicas = await this.replicas();
+    for (const k of this.podOrdinals())
+      if (k < replicas && fs.existsSync(path.join(this.podDir(k), "waiting"))) this.start(k);
+  }
+
+  async removeRecord(): Promise<void> {
+    fs.rmSync(this.file("record.json"), { force: true });
+  }
+
+  lease(): ChangeLease {
+    return localChangeLease(this.file("lease"), this.describe());
   }
 
   async clientEndpoint(ordinal: number): Promise<Endpoint> {

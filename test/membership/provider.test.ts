@@ -17,6 +17,7 @@ const diff = provider.diff!.bind(provider);
 const valid = {
   clusterName: "etcd",
   namespace: "db",
+  owner: "etcd-k8s/prod/etcd",
   clusterDomain: "cluster.local",
   size: 3,
   volumePolicy: "Delete",
@@ -142,6 +143,36 @@ describe("provider check: the planned change as inputs", () => {
     assert.match(inputs.plan, /^bootstrap other-0/);
   });
 
+  it("plans the replacements asked for by member ID, before the size change", async () => {
+    const olds = { ...valid, members: ["etcd-0", "etcd-1", "etcd-2"], plan: "old" };
+    const { inputs, failures } = await check(olds, {
+      ...valid,
+      size: 5,
+      replaceMembers: ["8e9e05c52164694d"],
+    });
+    assert.equal(failures, undefined);
+    assert.equal(
+      inputs.plan,
+      "replace member 8e9e05c52164694d if still a member: remove it, discard its volume, add a new member at its ordinal as a learner on an empty volume and promote it; then add etcd-3, etcd-4 as learners one at a time, promoting each",
+    );
+  });
+
+  it("refuses an owner or replaceMembers it cannot use, naming the value", async () => {
+    const result = await check({}, { ...valid, owner: "", replaceMembers: ["etcd-2"] });
+    assert.deepEqual(result.failures, [
+      {
+        property: "owner",
+        reason:
+          'owner: "" is not allowed; must name who manages the cluster, e.g. "etcd-k8s/prod/etcd" (1 to 253 characters)',
+      },
+      {
+        property: "replaceMembers",
+        reason:
+          'replaceMembers: ["etcd-2"] is not allowed; must be a list of at most 9 distinct member IDs in lower-case hex, as the memberStatus output and etcdctl show them (e.g. ["8e9e05c52164694d"])',
+      },
+    ]);
+  });
+
   it("leaves the plan unknown while the size is unknown in preview", async () => {
     const { inputs, failures } = await check(valid, { ...valid, size: UNKNOWN });
     assert.equal(failures, undefined);
@@ -176,6 +207,17 @@ describe("provider diff", () => {
         replaces: [],
         deleteBeforeReplace: false,
       });
+  });
+
+  it("changes when a refresh found something to repair or refuse, and not once it is done", async () => {
+    const repair = "etcd-1: remove member, to replace it";
+    assert.equal((await diff("db/etcd", { ...olds, pendingChange: repair }, valid)).changes, true);
+    assert.equal((await diff("db/etcd", { ...olds, pendingChange: null }, valid)).changes, false);
+  });
+
+  it("changes when the owner or the members to replace change", async () => {
+    for (const change of [{ owner: "etcd-k8s/renamed/etcd" }, { replaceMembers: ["a1"] }])
+      assert.equal((await diff("db/etcd", olds, { ...valid, ...change })).changes, true);
   });
 
   it("changes when a refresh found the StatefulSet scaled around the provider", async () => {

@@ -2,61 +2,76 @@ import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { predictSteps } from "../../providers/membership/simulate";
 import { describeStep } from "../../providers/membership/steps";
-import { cluster, goal, slotOf, unreachable } from "./observations";
+import { T, cluster, goal, idOf, slotOf, unreachable, volume, waitingPod } from "./observations";
 
 const predicted = (...args: Parameters<typeof predictSteps>) =>
   predictSteps(...args).map(describeStep);
 
-const join = (k: number, members: number) =>
-  `etcd-${k}: write join configuration (existing cluster of ${Array.from(
-    { length: members },
-    (_, i) => `etcd-${i}`,
-  ).join(", ")})`;
+/** The record's words for members 0..n-1 with the given IDs, and the learner that may join. */
+const recorded = (clusterId: string, ids: string[], joining?: number) =>
+  `record cluster ${clusterId}, members ${ids.map((id, k) => `etcd-${k}=${id}`).join(",")}` +
+  (joining === undefined ? "" : `; etcd-${joining} may join`);
 
-const growTo = (k: number) => [
-  `etcd-${k}: add as learner`,
-  join(k, k + 1),
-  `etcd-${k}: scale to ${k + 1} replica(s) (start pod)`,
-  `etcd-${k}: wait until the learner has started and caught up with the leader`,
-  `etcd-${k}: learner caught up, promote to voter`,
-];
+const growTo = (k: number, clusterId: string, id: (i: number) => string) => {
+  const ids = Array.from({ length: k + 1 }, (_, i) => id(i));
+  return [
+    `etcd-${k}: add as learner`,
+    `etcd-${k}: ${recorded(clusterId, ids, k)}`,
+    `etcd-${k}: scale to ${k + 1} replica(s) (start pod)`,
+    `etcd-${k}: wait until the learner has started and caught up with the leader`,
+    `etcd-${k}: learner caught up, promote to voter`,
+    `etcd-0: ${recorded(clusterId, ids)}`,
+    `etcd-${k}: label the pod as a voter (the PodDisruptionBudget counts it)`,
+  ];
+};
 
 describe("predictSteps: the whole step sequence the plan produces", () => {
-  it("create to 3: bootstrap, settle the join configuration, then grow by learners", () => {
-    assert.deepEqual(predicted(unreachable(), goal(3, { bootstrap: true }), slotOf), [
-      "etcd-0: write join configuration (new cluster of etcd-0)",
-      "etcd-0: scale to 1 replica(s) (start pod)",
+  it("create to 3: found the cluster, record it, then grow by learners", () => {
+    const fresh = unreachable({
+      replicas: 1,
+      pods: [waitingPod(0)],
+      volumes: [volume(0, T.workload + 1)],
+    });
+    const id = (k: number) => `predicted-${k}`;
+    assert.deepEqual(predicted(fresh, goal(3), slotOf), [
+      "etcd-0: record a new cluster: this member founds it on an empty volume",
       "etcd-0: wait until the first member serves with a leader",
-      "etcd-0: write join configuration (existing cluster of etcd-0, no join pending)",
-      ...growTo(1),
-      ...growTo(2),
+      `etcd-0: ${recorded("predicted", [id(0)])}`,
+      "etcd-0: label the pod as a voter (the PodDisruptionBudget counts it)",
+      ...growTo(1, "predicted", id),
+      ...growTo(2, "predicted", id),
     ]);
   });
 
-  it("3 to 1 with Delete: remove, stop the pod, delete the volume, per member", () => {
+  it("3 to 1 with Delete: unlabel, remove, record, stop the pod, delete the volume, per member", () => {
+    const shrink = (k: number, ids: string[]) => [
+      `etcd-${k}: remove the pod's voter label (the PodDisruptionBudget no longer counts it)`,
+      `etcd-${k}: remove member`,
+      `etcd-0: ${recorded("c1c1c1c1c1c1c1c1", ids)}`,
+      `etcd-${k}: scale to ${k} replica(s) (stop pod)`,
+      `etcd-${k}: delete volume data-etcd-${k}`,
+    ];
     assert.deepEqual(predicted(cluster(3, { leader: 2 }), goal(1), slotOf), [
       "etcd-2: move leadership to etcd-0",
-      "etcd-2: remove member",
-      "etcd-2: scale to 2 replica(s) (stop pod)",
-      "etcd-2: delete volume data-etcd-2",
-      "etcd-1: remove member",
-      "etcd-1: scale to 1 replica(s) (stop pod)",
-      "etcd-1: delete volume data-etcd-1",
+      ...shrink(2, [idOf(0), idOf(1)]),
+      ...shrink(1, [idOf(0)]),
     ]);
   });
 
   it("1 to 3 with retained volumes: each is deleted as stale just before its learner is added", () => {
-    const o = cluster(1, {}, { volumes: [0, 1, 2] });
+    const o = cluster(1, {}, { volumes: [volume(0), volume(1), volume(2)] });
+    const id = (k: number) => (k === 0 ? idOf(0) : `predicted-${k}`);
     assert.deepEqual(predicted(o, goal(3, { volumePolicy: "Retain" }), slotOf), [
       "etcd-1: delete stale volume data-etcd-1 (its member left the cluster)",
-      ...growTo(1),
+      ...growTo(1, "c1c1c1c1c1c1c1c1", id),
       "etcd-2: delete stale volume data-etcd-2 (its member left the cluster)",
-      ...growTo(2),
+      ...growTo(2, "c1c1c1c1c1c1c1c1", id),
     ]);
   });
 
   it("predicts nothing for a refusal or a converged cluster", () => {
-    assert.deepEqual(predicted(unreachable(), goal(3), slotOf), []);
+    const kept = unreachable({ replicas: 1, volumes: [volume(0, T.workload - 1)] });
+    assert.deepEqual(predicted(kept, goal(3), slotOf), []);
     assert.deepEqual(predicted(cluster(3), goal(3), slotOf), []);
   });
 });

@@ -52,7 +52,7 @@ describe("defragmentation on a live cluster", () => {
   });
 
   before(async () => {
-    await scaleTo(c, 3, "Delete", { bootstrap: true });
+    await scaleTo(c, 3, "Delete");
     await leaveFreePages(c, 3, kept);
   });
 
@@ -135,7 +135,7 @@ describe("defragmentation of an etcd 3.4 member", () => {
   });
 
   it("defragments a single member and shrinks its database", async () => {
-    await scaleTo(c, 1, "Delete", { bootstrap: true });
+    await scaleTo(c, 1, "Delete");
     await leaveFreePages(c, 1, new Map());
     const lines: string[] = [];
     const [member, ...others] = await defragmentCluster(c.workload, admin, {

@@ -19,6 +19,7 @@ export function authProvider(c: LocalCluster, logged: string[]) {
   const args = {
     clusterName: c.workload.clusterName,
     namespace: "db",
+    owner: "etcd-k8s/test/etcd",
     clusterDomain: "cluster.local",
     volumePolicy: "Delete" as const,
     access: "pod-ip" as const,

@@ -17,7 +17,7 @@ describe("scaling 3→5→3 under continuous writes", () => {
   });
 
   it("loses no acknowledged write", async () => {
-    await scaleTo(c, 3, "Delete", { bootstrap: true });
+    await scaleTo(c, 3, "Delete");
     writer = new ContinuousWriter([0, 1, 2].map((k) => clientURL(c, k)));
     await scaleTo(c, 5, "Delete");
     const duringGrowth = writer.acknowledged.size;

@@ -9,7 +9,7 @@ import type { Goal } from "../../providers/membership/observation";
 import { reconcile } from "../../providers/membership/reconciler";
 import { type Step, describeStep } from "../../providers/membership/steps";
 import { type LocalCluster, localCluster } from "../harness/localCluster";
-import { TEST_RECONCILE, assertConverged, writeData } from "./scenario";
+import { TEST_RECONCILE, assertConverged, testGoal, writeData } from "./scenario";
 
 class Stopped extends Error {}
 
@@ -47,34 +47,22 @@ describe("provider stopped at every step boundary, then rerun", () => {
   after(() => c.dispose());
 
   it("create 0→3 resumes from every boundary", async () => {
-    const stopped = await stopAtEveryBoundary(c, {
-      size: 3,
-      volumePolicy: "Retain",
-      bootstrap: true,
-    });
-    for (const kind of ["write-join-config", "scale", "add-learner", "promote"] as const)
+    const stopped = await stopAtEveryBoundary(c, testGoal(3, "Retain"));
+    for (const kind of ["write-record", "add-learner", "promote", "label"] as const)
       assert.ok(kinds(stopped).has(kind), `stopped before a ${kind} step`);
     await writeData(c, 3, data, "created");
     await assertConverged(c, 3, data);
   });
 
   it("3→1 resumes from every boundary", async () => {
-    const stopped = await stopAtEveryBoundary(c, {
-      size: 1,
-      volumePolicy: "Retain",
-      bootstrap: false,
-    });
+    const stopped = await stopAtEveryBoundary(c, testGoal(1, "Retain"));
     for (const kind of ["remove-member", "scale"] as const)
       assert.ok(kinds(stopped).has(kind), `stopped before a ${kind} step`);
     await assertConverged(c, 1, data, "Retain");
   });
 
   it("1→2 over a retained volume resumes from every boundary, the stale volume deleted", async () => {
-    const stopped = await stopAtEveryBoundary(c, {
-      size: 2,
-      volumePolicy: "Retain",
-      bootstrap: false,
-    });
+    const stopped = await stopAtEveryBoundary(c, testGoal(2, "Retain"));
     assert.ok(kinds(stopped).has("delete-volume"), "stopped before the stale volume was deleted");
     await assertConverged(c, 2, data, "Retain");
   });

@@ -10,7 +10,7 @@ import type { MembershipOutputs } from "../../providers/membership/outputs";
 import { createMembershipProvider } from "../../providers/membership/provider";
 import { type LocalCluster, localCluster } from "../harness/localCluster";
 import { localWorkloadFactory } from "../harness/localWorkload";
-import { TEST_RECONCILE, assertConverged, scaleTo, writeData } from "./scenario";
+import { TEST_OWNER, TEST_RECONCILE, assertConverged, scaleTo, writeData } from "./scenario";
 
 function assertNoUndefined(value: unknown, path = "outputs"): void {
   assert.notEqual(value, undefined, `${path} is undefined`);
@@ -29,6 +29,7 @@ describe("provider lifecycle on etcd 3.5", () => {
   const args = {
     clusterName: "life",
     namespace: "db",
+    owner: TEST_OWNER,
     clusterDomain: "cluster.local",
     volumePolicy: "Delete" as const,
     access: "pod-ip" as const,
@@ -58,16 +59,21 @@ describe("provider lifecycle on etcd 3.5", () => {
       ]),
       [0, 1].map((k) => [`life-${k}`, c.workload.slot(k).peerURL, "voter", true, true]),
     );
-    const numbers = logged.map((l) => Number(/\(step (\d+)\/\d+ of 0→2\)$/.exec(l)?.[1]));
+    const actions = logged.filter((l) => !l.includes("wait until"));
+    const numbers = actions.map((l) =>
+      /\(step (\d+)\/(\d+) of 0→2\)$/.exec(l)?.slice(1).map(Number),
+    );
     assert.deepEqual(
       numbers,
-      logged.map((_, i) => i + 1),
-      "one numbered progress line per step",
+      actions.map((_, i) => [i + 1, actions.length]),
+      "one numbered progress line per action, each with the same total",
     );
+    for (const wait of logged.filter((l) => l.includes("wait until")))
+      assert.match(wait, /\(waiting, \d+\/\d+ steps done, 0→2\)$/);
     assert.ok(logged.some((l) => l.includes("life-1: add as learner")));
     assert.match(
       logged[0],
-      /^\[etcd membership\] life-0: write join configuration \(new cluster of life-0\) \(step 1\/\d+ of 0→2\)$/,
+      /^\[etcd membership\] life-0: record a new cluster: this member founds it on an empty volume \(step 1\/\d+ of 0→2\)$/,
     );
     assert.ok(
       logged.some((l) =>
@@ -99,27 +105,37 @@ describe("provider lifecycle on etcd 3.5", () => {
     await assertConverged(c, 3, data);
   });
 
-  it("delete removes only the join configuration and says so", async () => {
+  it("delete removes only the cluster record and says so", async () => {
     await provider.delete!("db/life", outs);
-    assert.equal(await c.workload.readJoinConfig(), undefined);
+    assert.equal(await c.workload.readRecord(), undefined);
     assert.match(
       logged.at(-1) ?? "",
-      /removed the join configuration; etcd members and volumes are left to the StatefulSet/,
+      /removed the cluster record; etcd members and volumes are left to the StatefulSet/,
     );
-    await assertConverged(c, 3, data);
+    await assertConverged(c, 3, data, "Delete", { recorded: false });
   });
 
-  it("create refuses volumes left by an earlier cluster, naming them, and changes nothing", async () => {
-    await c.workload.scale(0);
+  it("create after a destroy refuses the kept volumes, naming them, and changes nothing", async () => {
+    await c.workload.deleteWorkload();
+    await c.workload.createWorkload();
     await assert.rejects(provider.create!(await inputs({}, 3)), (e: Error) => {
       assert.match(
         e.message,
-        /volumes from an earlier cluster exist: data-life-0, data-life-1, data-life-2\./,
+        /volumes older than the workload exist: data-life-0, data-life-1, data-life-2\. They hold the data of an earlier cluster/,
       );
       return true;
     });
-    assert.equal(await c.workload.replicas(), 0);
-    assert.equal(await c.workload.readJoinConfig(), undefined);
-    assert.deepEqual(await c.workload.volumes(), [0, 1, 2]);
+    assert.equal(await c.workload.replicas(), 1);
+    assert.equal(await c.workload.readRecord(), undefined);
+    assert.deepEqual(
+      (await c.workload.volumes()).map((v) => v.ordinal),
+      [0, 1, 2],
+    );
+    const pods = await c.workload.pods();
+    assert.deepEqual(
+      pods.map((p) => [p.name, p.phase, p.started]),
+      [["life-0", "waiting", false]],
+      "the new pod waits for a record and never started etcd on the old data",
+    );
   });
 });

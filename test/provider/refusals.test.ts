@@ -29,7 +29,7 @@ describe("refusals on a live cluster", () => {
       members: list.members.map((m: EtcdMember) => [m.id, m.peerURLs[0], m.isLearner]).sort(),
       replicas: await c.workload.replicas(),
       volumes: await c.workload.volumes(),
-      join: await c.workload.readJoinConfig(),
+      join: await c.workload.readRecord(),
     };
   }
 
@@ -47,7 +47,7 @@ describe("refusals on a live cluster", () => {
   }
 
   it("refuses to scale up while a member process is down, naming it", async () => {
-    await scaleTo(c, 3, "Delete", { bootstrap: true });
+    await scaleTo(c, 3, "Delete");
     await writeData(c, 3, data, "before");
     const pid = c.workload.pid(1);
     assert.ok(pid);

@@ -36,6 +36,7 @@ describe("MembershipResource", () => {
     );
     const resource = new MembershipResource("members", provider, {
       clusterName: "etcd",
+      owner: "etcd-k8s/test/etcd",
       namespace: "db",
       clusterDomain: "cluster.local",
       size: pulumi.output(3),

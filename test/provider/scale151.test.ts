@@ -9,7 +9,7 @@ describe("scale 1→5→3→1, etcd 3.5", () => {
   after(() => c.dispose());
 
   it("1→5", async () => {
-    await scaleTo(c, 1, "Delete", { bootstrap: true });
+    await scaleTo(c, 1, "Delete");
     await writeData(c, 1, data, "one");
     await scaleTo(c, 5, "Delete");
     await writeData(c, 5, data, "five");

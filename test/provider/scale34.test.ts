@@ -11,7 +11,7 @@ function scenario(policy: VolumePolicy, ipPrefix: string) {
     after(() => c.dispose());
 
     it("1→3", async () => {
-      await scaleTo(c, 1, policy, { bootstrap: true });
+      await scaleTo(c, 1, policy);
       await writeData(c, 1, data, "one");
       await scaleTo(c, 3, policy);
       await assertConverged(c, 3, data);

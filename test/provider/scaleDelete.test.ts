@@ -9,7 +9,7 @@ describe("scale 1→3→1→3, volume policy Delete, etcd 3.5", () => {
   after(() => c.dispose());
 
   it("creates a one-member cluster", async () => {
-    await scaleTo(c, 1, "Delete", { bootstrap: true });
+    await scaleTo(c, 1, "Delete");
     await writeData(c, 1, data, "one");
     await assertConverged(c, 1, data);
   });

@@ -4,6 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { EtcdAdmin } from "../../providers/etcd/admin";
+import type { EtcdMemberList } from "../../providers/etcd/types";
 import type { Goal } from "../../providers/membership/observation";
 import {
   type ReconcileOptions,
@@ -14,7 +15,33 @@ import {
 import type { VolumePolicy } from "../../providers/membership/types";
 import { type LocalCluster, dataClient } from "../harness/localCluster";
 
-export const TEST_RECONCILE: Partial<ReconcileOptions> = { waitBudgetMs: 60_000, log: () => {} };
+export const TEST_RECONCILE: Partial<ReconcileOptions> = {
+  waitBudgetMs: 60_000,
+  unobservedBudgetMs: 10_000,
+  log: () => {},
+};
+
+/** Who manages the test clusters, as a program's project/stack/resource would. */
+export const TEST_OWNER = "etcd-k8s/test/etcd";
+
+let tokens = 0;
+
+/** A goal as the provider builds it: a fresh token per run, nothing to replace. */
+export function testGoal(
+  size: number,
+  volumePolicy: VolumePolicy,
+  extra: Partial<Goal> = {},
+): Goal {
+  tokens += 1;
+  return {
+    size,
+    volumePolicy,
+    owner: TEST_OWNER,
+    replace: [],
+    token: `test-${process.pid}-${Date.now()}-${tokens}`,
+    ...extra,
+  };
+}
 
 export function printTimings(label: string, steps: StepRecord[]): void {
   const total = steps.reduce((sum, s) => sum + s.ms, 0);
@@ -28,9 +55,13 @@ export async function scaleTo(
   volumePolicy: VolumePolicy,
   extra: Partial<Goal> & Partial<ReconcileOptions> & { label?: string } = {},
 ): Promise<ReconcileResult> {
-  const { label, bootstrap, ...options } = extra;
+  const { label, owner, replace, token, ...options } = extra;
   const before = await c.workload.replicas();
-  const goal: Goal = { size, volumePolicy, bootstrap: bootstrap ?? false };
+  const goal = testGoal(size, volumePolicy, {
+    ...(owner ? { owner } : {}),
+    ...(replace ? { replace } : {}),
+    ...(token ? { token } : {}),
+  });
   const result = await reconcile(c.workload, goal, { ...TEST_RECONCILE, ...options });
   printTimings(label ?? `${c.workload.clusterName} ${before}→${size}`, result.steps);
   return result;
@@ -66,11 +97,35 @@ export async function writeData(
  * members (under Retain also removed members' volumes, kept until their ordinal is re-added), and
  * every key written earlier readable from every member.
  */
+/**
+ * The cluster record matches the live cluster: its ID, every member's ID at its ordinal, no
+ * learner joining, and join settings that let no member start on an empty volume.
+ */
+export async function assertRecorded(c: LocalCluster, list: EtcdMemberList): Promise<void> {
+  const reading = await c.workload.readRecord();
+  assert.ok(reading?.record, "the cluster record exists");
+  const byOrdinal: Record<number, string> = {};
+  for (const m of list.members) byOrdinal[Number(m.name.split("-").at(-1))] = m.id;
+  assert.deepEqual(
+    {
+      clusterId: reading.record.clusterId,
+      members: reading.record.members,
+      joining: reading.record.joining,
+    },
+    { clusterId: list.clusterId, members: byOrdinal, joining: undefined },
+    "the record names the live cluster and its members",
+  );
+  assert.equal(reading.join.state, "existing");
+  for (const entry of reading.join.initialCluster.split(","))
+    assert.match(entry, /^[^=]+\.started=/, "no member may start on an empty volume");
+}
+
 export async function assertConverged(
   c: LocalCluster,
   size: number,
   data: Map<string, string>,
   policy: VolumePolicy = "Delete",
+  { recorded = true }: { recorded?: boolean } = {},
 ): Promise<void> {
   const admin = new EtcdAdmin();
   try {
@@ -97,14 +152,15 @@ export async function assertConverged(
     );
     const pods = await c.workload.pods();
     assert.deepEqual(
-      pods.map((p) => [p.ordinal, p.phase, p.ready]),
-      ordinals(size).map((k) => [k, "running", true]),
-      "every member's pod runs and is ready (/health 200)",
+      pods.map((p) => [p.ordinal, p.phase, p.ready, p.voterLabel]),
+      ordinals(size).map((k) => [k, "running", true, true]),
+      "every member's pod runs, is ready (/health 200) and carries the voter label",
     );
     assert.equal(await c.workload.replicas(), size);
-    const volumes = await c.workload.volumes();
+    const volumes = (await c.workload.volumes()).map((v) => v.ordinal);
     const kept = policy === "Retain" ? volumes.filter((k) => k >= size) : [];
     assert.deepEqual(volumes, [...ordinals(size), ...kept], "volumes are exactly the members'");
+    if (recorded) await assertRecorded(c, list);
     for (const k of ordinals(size)) {
       const client = dataClient([clientURL(c, k)]);
       try {

@@ -38,6 +38,7 @@ describe("serialized provider", () => {
     const args = {
       clusterName: "ser",
       namespace: "db",
+      owner: "etcd-k8s/test/etcd",
       clusterDomain: "cluster.local",
       volumePolicy: "Retain",
       access: "pod-ip",
@@ -53,6 +54,6 @@ describe("serialized provider", () => {
     assert.deepEqual(read.props?.memberStatus, outs.memberStatus);
     assert.equal((await revived.diff!(id, outs, { ...inputs, size: 3 })).changes, true);
     await revived.delete!(id, outs);
-    assert.equal(await c.workload.readJoinConfig(), undefined);
+    assert.equal(await c.workload.readRecord(), undefined);
   });
 });

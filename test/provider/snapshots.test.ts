@@ -40,7 +40,7 @@ describe("safety snapshots before membership changes, etcd 3.5", () => {
   });
 
   it("creating a single member changes no membership and takes no snapshot", async () => {
-    const result = await scaleTo(c, 1, "Delete", { bootstrap: true, snapshot });
+    const result = await scaleTo(c, 1, "Delete", { snapshot });
     assert.equal(result.snapshot, undefined);
     assert.deepEqual(listSnapshots(directory, "snap"), []);
     await writeData(c, 1, data, "before-first");
@@ -80,6 +80,7 @@ describe("safety snapshots before membership changes, etcd 3.5", () => {
     const news = {
       clusterName: "snap",
       namespace: "local",
+      owner: "etcd-k8s/test/etcd",
       clusterDomain: "cluster.local",
       size: 3,
       volumePolicy: "Delete" as const,

@@ -20,7 +20,7 @@ describe("a stale volume at a re-added ordinal", () => {
   });
 
   it("is deleted before the ordinal joins again, and the new member starts clean", async () => {
-    await scaleTo(c, 3, "Retain", { bootstrap: true });
+    await scaleTo(c, 3, "Retain");
     await writeData(c, 3, data, "first");
     const oldId = (await admin.status(clientURL(c, 2))).memberId;
     await scaleTo(c, 2, "Retain");

@@ -50,6 +50,7 @@ describe("the provider over mutual TLS, etcd 3.5", () => {
   const args = {
     clusterName: "tls",
     namespace: "db",
+    owner: "etcd-k8s/test/etcd",
     clusterDomain: "cluster.local",
     volumePolicy: "Delete" as const,
     access: "pod-ip" as const,

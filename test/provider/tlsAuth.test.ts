@@ -50,6 +50,7 @@ describe("TLS with authentication through the provider, etcd 3.5", () => {
     const news = {
       clusterName: "tlsauth",
       namespace: "db",
+      owner: "etcd-k8s/test/etcd",
       clusterDomain: "cluster.local",
       volumePolicy: "Delete" as const,
       access: "pod-ip" as const,

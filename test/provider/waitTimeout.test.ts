@@ -27,7 +27,7 @@ describe("a wait that times out", () => {
   });
 
   it("names the learner it waited for and its pod's last exit", async () => {
-    await scaleTo(c, 1, "Delete", { bootstrap: true });
+    await scaleTo(c, 1, "Delete");
     await writeData(c, 1, data, "before");
     await new Promise<void>((resolve) => squatter.listen(2380, c.workload.ip(1), resolve));
     await assert.rejects(scaleTo(c, 2, "Delete", { waitBudgetMs: 2_000 }), (e: Error) => {

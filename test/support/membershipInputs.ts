@@ -2,6 +2,7 @@
 export const BASE_MEMBERSHIP_INPUTS = {
   clusterName: "etcd",
   namespace: "etcd",
+  owner: "etcd-k8s/test/etcd",
   clusterDomain: "cluster.local",
   size: 3,
   volumePolicy: "Delete",

@@ -9,11 +9,9 @@ import { expandEnvironment } from "../support/environment";
 import { resolvePodSpec } from "../support/render";
 import { settingsFor } from "../support/settings";
 
-const TOKEN = "etcd-0123456789abcdef";
-
 async function renderedPod(args: Parameters<typeof settingsFor>[0] = {}) {
   const settings = settingsFor(args);
-  const pod = await resolvePodSpec(etcdPodSpec(settings, TOKEN));
+  const pod = await resolvePodSpec(etcdPodSpec(settings));
   const container = pod.containers.find((c) => c.name === CONTAINER_NAME) as IContainer;
   return { settings, pod, container };
 }
@@ -34,7 +32,6 @@ describe("the etcd pod", () => {
         "ETCD_LISTEN_METRICS_URLS",
         "ETCD_ADVERTISE_CLIENT_URLS",
         "ETCD_INITIAL_ADVERTISE_PEER_URLS",
-        "ETCD_INITIAL_CLUSTER_TOKEN",
       ],
     );
     assert.deepEqual(container.env?.[0], {
@@ -61,7 +58,7 @@ describe("the etcd pod", () => {
     }
   });
 
-  it("listens on every interface, keeps data below the mount and carries the cluster token", async () => {
+  it("listens on every interface, keeps data below the mount, and leaves the cluster token to the record", async () => {
     const { container } = await renderedPod();
     const env = expandEnvironment(container.env ?? [], "etcd-0");
     assert.equal(env.ETCD_LISTEN_PEER_URLS, "http://0.0.0.0:2380");
@@ -69,7 +66,10 @@ describe("the etcd pod", () => {
     assert.equal(env.ETCD_LISTEN_METRICS_URLS, "http://0.0.0.0:2381");
     assert.equal(env.ETCD_DATA_DIR, "/var/lib/etcd/data");
     assert.ok(env.ETCD_DATA_DIR.startsWith(`${naming.DATA_MOUNT_PATH}/`));
-    assert.equal(env.ETCD_INITIAL_CLUSTER_TOKEN, TOKEN);
+    // Each cluster gets its own random token from the membership provider (through the ConfigMap),
+    // so a destroyed cluster's data never passes for a new one's.
+    assert.equal(env.ETCD_INITIAL_CLUSTER_TOKEN, undefined);
+    assert.equal(container.terminationMessagePolicy, "FallbackToLogsOnError");
     assert.deepEqual(container.volumeMounts, [
       { name: naming.DATA_VOLUME, mountPath: naming.DATA_MOUNT_PATH },
     ]);

@@ -45,10 +45,12 @@ describe("the client Service", () => {
 describe("the PodDisruptionBudget", () => {
   const budget = asDisruptionBudget(disruptionBudgetArgs(settingsFor()));
 
-  it("selects the members", () => {
+  it("selects only the pods the provider labels as voters: a learner never counts (F5)", () => {
     validateKubernetesObject(budget);
     assert.equal(budget.metadata?.name, "etcd");
-    assert.deepEqual(budget.spec?.selector, { matchLabels: SELECTOR });
+    assert.deepEqual(budget.spec?.selector, {
+      matchLabels: { ...SELECTOR, "etcd-k8s.io/voter": "true" },
+    });
     assert.equal(budget.spec?.maxUnavailable, undefined);
   });
 

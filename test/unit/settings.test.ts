@@ -39,6 +39,7 @@ describe("cluster settings: defaults", () => {
       resources: { requests: { cpu: "100m", memory: "256Mi" } },
       antiAffinity: "preferred",
       pvcPolicy: "Delete",
+      replaceMembers: [],
       clientServiceType: "ClusterIP",
       clusterDomain: "cluster.local",
       labels: {},
@@ -86,8 +87,27 @@ describe("cluster settings: defaults", () => {
         secrets: { server: "orders-server", peer: "orders-peer", client: "orders-client" },
       },
       auth: { enabled: false },
+      replaceMembers: ["8e9e05c52164694d"],
     };
     assert.deepEqual(checkClusterArgs(args, "ignored").settings, args);
+  });
+
+  it("refuses replaceMembers that are not member IDs, naming the value and what is allowed", () => {
+    for (const value of ["8e9e05c52164694d", ["etcd-2"], ["8E9E"], ["a", "a"], [1]]) {
+      const { violations } = checkClusterArgs(
+        { size: 3, replaceMembers: value } as unknown as EtcdClusterArgs,
+        "etcd",
+      );
+      assert.deepEqual(
+        violations.map((v) => v.key),
+        ["replaceMembers"],
+        JSON.stringify(value),
+      );
+      assert.match(
+        violations[0].message,
+        /^replaceMembers: .* is not allowed; must be a list of at most 9 distinct member IDs in lower-case hex/,
+      );
+    }
   });
 
   it("reads numeric quantities as Kubernetes does", () => {

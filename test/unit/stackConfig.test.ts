@@ -87,6 +87,7 @@ describe("stack config", () => {
       "snapshots",
       "tls",
       "auth",
+      "replaceMembers",
       "clusterName",
       "namespace",
       "image",

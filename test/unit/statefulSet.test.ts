@@ -10,7 +10,7 @@ import { settingsFor } from "../support/settings";
 
 async function rendered(args: Parameters<typeof settingsFor>[0] = {}) {
   const settings = settingsFor(args);
-  const resourceArgs = statefulSetArgs(settings, etcdPodSpec(settings, "etcd-token"));
+  const resourceArgs = statefulSetArgs(settings, etcdPodSpec(settings));
   return asStatefulSet(await outputValue(pulumi.output(resourceArgs)));
 }
 

@@ -25,7 +25,7 @@ const SECRETS = {
 };
 
 async function pod(args: Parameters<typeof settingsFor>[0]) {
-  const spec = await resolvePodSpec(etcdPodSpec(settingsFor(args), "token"));
+  const spec = await resolvePodSpec(etcdPodSpec(settingsFor(args)));
   const container = spec.containers.find((c) => c.name === CONTAINER_NAME) as IContainer;
   return { spec, container, env: expandEnvironment(container.env ?? [], "etcd-1") };
 }

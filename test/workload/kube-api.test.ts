@@ -13,6 +13,7 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Etcd3 } from "etcd3";
+import type { ClusterRecord } from "../../providers/membership/record";
 import type { MembershipArgs } from "../../providers/membership/inputs";
 import type { Workload } from "../../providers/membership/types";
 import { connectKube } from "../../providers/workload/kubeconfig";
@@ -66,13 +67,16 @@ describe("a StatefulSet whose pods stay Pending", () => {
       p.every((s) => s.lastTermination !== undefined),
     );
     assert.deepEqual(
-      pods,
+      pods.map((p) => ({ ...p, createdAt: undefined })),
       [0, 1, 2].map((ordinal) => ({
         ordinal,
         name: `parked-${ordinal}`,
         phase: "waiting",
         ready: false,
         restarts: 0,
+        started: false,
+        voterLabel: false,
+        createdAt: undefined,
         lastTermination:
           "Unschedulable: 0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.",
       })),
@@ -83,7 +87,7 @@ describe("a StatefulSet whose pods stay Pending", () => {
     await waitUntil(
       "PVCs 0,1,2",
       async () => {
-        const live = (await workload.volumes()).join(",");
+        const live = (await workload.volumes()).map((v) => v.ordinal).join(",");
         return live === "0,1,2" ? undefined : `volumes are ${live}`;
       },
       WAIT,
@@ -117,7 +121,10 @@ describe("a StatefulSet whose pods stay Pending", () => {
     await podsOnceTheyAre(workload, [0]);
     await workload.deleteVolume(2);
     await workload.deleteVolume(1);
-    assert.deepEqual(await workload.volumes(), [0]);
+    assert.deepEqual(
+      (await workload.volumes()).map((v) => v.ordinal),
+      [0],
+    );
     await workload.deleteVolume(1);
   });
 
@@ -137,17 +144,23 @@ describe("a StatefulSet whose pods stay Pending", () => {
         `^Error: delete PersistentVolumeClaim ${NAMESPACE}/data-parked-5: gave up after 300 ms: it still exists with finalizers ${hold}(, kubernetes.io/pvc-protection \\(kubernetes.io/pvc-protection clears once no pod uses the claim\\))?$`,
       ),
     );
-    assert.deepEqual(await workload.volumes(), [0, 5]);
+    assert.deepEqual(
+      (await workload.volumes()).map((v) => v.ordinal),
+      [0, 5],
+    );
     await ctx.core.patchNamespacedPersistentVolumeClaim({
       name: "data-parked-5",
       namespace: NAMESPACE,
       body: [{ op: "remove", path: "/metadata/finalizers/0" }],
     });
     await workload.deleteVolume(5);
-    assert.deepEqual(await workload.volumes(), [0]);
+    assert.deepEqual(
+      (await workload.volumes()).map((v) => v.ordinal),
+      [0],
+    );
   });
 
-  it("an absent StatefulSet is a clear 404; an absent join ConfigMap is just absent", async () => {
+  it("an absent StatefulSet is a clear 404; an absent cluster record is just absent", async () => {
     const missing = createKubernetesWorkload(argsFor({ ...parked, name: "missing" }));
     await assert.rejects(missing.replicas(), (error: Error & { status?: number }) => {
       assert.equal(
@@ -160,8 +173,8 @@ describe("a StatefulSet whose pods stay Pending", () => {
     await assert.rejects(missing.pods(), {
       message: `read StatefulSet ${NAMESPACE}/missing: HTTP 404 NotFound: statefulsets.apps "missing" not found`,
     });
-    assert.equal(await missing.readJoinConfig(), undefined);
-    await missing.removeJoinConfig();
+    assert.equal(await missing.readRecord(), undefined);
+    await missing.removeRecord();
   });
 });
 
@@ -171,12 +184,9 @@ describe("a StatefulSet whose pod runs etcd", () => {
     workload = createKubernetesWorkload(argsFor(member));
   });
   after(() => workload.close());
-  const bootstrap = () => ({
-    initialCluster: `etcd-0=${workload.slot(0).peerURL}`,
-    state: "new" as const,
-  });
+  const founding: ClusterRecord = { owner: "etcd-k8s/test/etcd", token: "etcd-t0ken", members: {} };
 
-  it("the member waits for the join ConfigMap, which the workload writes, reads, replaces and removes", async () => {
+  it("the member waits for the cluster record, which the workload writes, reads, replaces and removes", async () => {
     const [waiting] = await podsOnceTheyAre(
       workload,
       [0],
@@ -187,18 +197,46 @@ describe("a StatefulSet whose pod runs etcd", () => {
       waiting.lastTermination,
       'CreateContainerConfigError: configmap "etcd-join" not found',
     );
-    assert.equal(await workload.readJoinConfig(), undefined);
+    assert.equal(await workload.readRecord(), undefined);
 
-    await workload.writeJoinConfig(bootstrap());
-    assert.deepEqual(await workload.readJoinConfig(), bootstrap());
+    const before = Date.now() - 1_000;
+    await workload.writeRecord(founding);
+    const written = await workload.readRecord();
+    assert.deepEqual(
+      { ...written, writtenAt: undefined },
+      {
+        location: `ConfigMap ${NAMESPACE}/etcd-join`,
+        record: founding,
+        join: {
+          state: "new",
+          initialCluster: `etcd-0=${workload.slot(0).peerURL}`,
+          token: "etcd-t0ken",
+        },
+        doomed: false,
+        writtenAt: undefined,
+      },
+    );
+    assert.ok((written?.writtenAt ?? 0) >= before - 1_000, "dated by the API server's clock");
     const [running] = await podsOnceTheyAre(workload, [0], ([p]) => p.ready);
-    assert.deepEqual(running, {
-      ordinal: 0,
-      name: "etcd-0",
-      phase: "running",
-      ready: true,
-      restarts: 0,
-    });
+    assert.deepEqual(
+      { ...running, createdAt: undefined },
+      {
+        ordinal: 0,
+        name: "etcd-0",
+        phase: "running",
+        ready: true,
+        restarts: 0,
+        started: true,
+        voterLabel: false,
+        createdAt: undefined,
+      },
+    );
+    assert.ok((running.createdAt ?? 0) > 0);
+
+    await workload.labelVoter(0, true);
+    assert.equal((await workload.pods())[0].voterLabel, true);
+    await workload.labelVoter(0, false);
+    assert.equal((await workload.pods())[0].voterLabel, false);
 
     const { core } = connectKube(member, kubeconfig());
     const stored = await core.readNamespacedConfigMap({ name: "etcd-join", namespace: NAMESPACE });
@@ -206,15 +244,33 @@ describe("a StatefulSet whose pod runs etcd", () => {
       stored.metadata?.labels?.["app.kubernetes.io/managed-by"],
       "etcd-k8s-membership-provider",
     );
-    const joining = {
-      initialCluster: `${bootstrap().initialCluster},etcd-1=${workload.slot(1).peerURL}`,
-      state: "existing" as const,
+    assert.deepEqual(stored.metadata?.finalizers, ["etcd-k8s.io/cluster-record"]);
+    assert.equal(stored.metadata?.annotations?.["etcd-k8s.io/owner"], founding.owner);
+    const joining: ClusterRecord = {
+      ...founding,
+      clusterId: "c1c1c1c1c1c1c1c1",
+      members: { 0: "a0a0a0a0a0a0a0a0", 1: "b1b1b1b1b1b1b1b1" },
+      joining: 1,
     };
-    await workload.writeJoinConfig(joining);
-    assert.deepEqual(await workload.readJoinConfig(), joining);
-    await workload.removeJoinConfig();
-    assert.equal(await workload.readJoinConfig(), undefined);
-    await workload.removeJoinConfig();
+    await workload.writeRecord(joining);
+    const replaced = await workload.readRecord();
+    assert.deepEqual(replaced?.record, joining);
+    assert.equal(
+      replaced?.join.initialCluster,
+      `etcd-0.started=${workload.slot(0).peerURL},etcd-1=${workload.slot(1).peerURL}`,
+    );
+
+    // Deleted by hand: the finalizer keeps it for the pods until the provider writes it again.
+    await core.deleteNamespacedConfigMap({ name: "etcd-join", namespace: NAMESPACE });
+    assert.equal((await workload.readRecord())?.doomed, true);
+    await workload.writeRecord(joining);
+    const restored = await workload.readRecord();
+    assert.equal(restored?.doomed, false);
+    assert.deepEqual(restored?.record, joining);
+
+    await workload.removeRecord();
+    assert.equal(await workload.readRecord(), undefined);
+    await workload.removeRecord();
   });
 
   it("pod-ip: the endpoint reaches the member's etcd", async () => {
@@ -246,8 +302,8 @@ describe("a StatefulSet whose pod runs etcd", () => {
   });
 
   it("a member that cannot start is reported with its exit, and its volume goes after its pod", async () => {
-    // etcd-1 is not in the initial cluster: etcd exits at once, on every start.
-    await workload.writeJoinConfig(bootstrap());
+    // Only etcd-0 may found the cluster: etcd-1 on its empty volume exits at once, on every start.
+    await workload.writeRecord(founding);
     await workload.scale(2);
     const [, crashing] = await podsOnceTheyAre(workload, [0, 1], ([, p]) =>
       (p.lastTermination ?? "").includes("couldn't find local name"),
@@ -260,7 +316,10 @@ describe("a StatefulSet whose pod runs etcd", () => {
     await workload.scale(1);
     await podsOnceTheyAre(workload, [0]);
     await workload.deleteVolume(1);
-    assert.deepEqual(await workload.volumes(), [0]);
+    assert.deepEqual(
+      (await workload.volumes()).map((v) => v.ordinal),
+      [0],
+    );
   });
 
   it("the serialized provider, loaded like the dynamic-provider host does, reaches the API", async () => {
@@ -268,7 +327,10 @@ describe("a StatefulSet whose pod runs etcd", () => {
       async read(_id: string, props: MembershipArgs) {
         const w = createKubernetesWorkload(props);
         try {
-          return { replicas: await w.replicas(), volumes: await w.volumes() };
+          return {
+            replicas: await w.replicas(),
+            volumes: (await w.volumes()).map((v) => v.ordinal),
+          };
         } finally {
           await w.close();
         }

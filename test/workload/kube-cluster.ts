@@ -64,6 +64,7 @@ export async function startTestCluster(): Promise<TestCluster> {
     kubelet: running,
     argsFor: (c, access = "port-forward") => ({
       clusterName: c.name,
+      owner: "etcd-k8s/test/etcd",
       namespace: c.namespace,
       clusterDomain: c.clusterDomain,
       size: 1,

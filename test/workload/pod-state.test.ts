@@ -27,7 +27,35 @@ describe("podStateOf", () => {
       phase: "waiting",
       ready: false,
       restarts: 0,
+      started: false,
+      voterLabel: false,
     });
+  });
+
+  it("carries its creation time, whether its container ever ran, and the voter label", () => {
+    const created = "2026-11-27T10:00:00Z";
+    const state = podStateOf(
+      pod(
+        {
+          phase: "Pending",
+          containerStatuses: [
+            container({
+              restartCount: 0,
+              state: { waiting: { reason: "CrashLoopBackOff" } },
+              lastState: { terminated: { exitCode: 1 } },
+            }),
+          ],
+        },
+        {
+          creationTimestamp: created as unknown as Date,
+          labels: { "etcd-k8s.io/voter": "true" },
+        },
+      ),
+      2,
+    );
+    assert.equal(state.createdAt, Date.parse(created));
+    assert.equal(state.started, true, "it exited once: it ran");
+    assert.equal(state.voterLabel, true);
   });
 
   it("an unschedulable pod reports the scheduler's reason", () => {
@@ -81,6 +109,8 @@ describe("podStateOf", () => {
       phase: "running",
       ready: true,
       restarts: 0,
+      started: true,
+      voterLabel: false,
     });
   });
 

@@ -20,6 +20,7 @@ const provider = {
 
 const args: MembershipArgs = {
   clusterName: "etcd",
+  owner: "etcd-k8s/test/etcd",
   namespace: "db",
   clusterDomain: "cluster.local",
   size: 3,

@@ -9,6 +9,7 @@ const unreachable = kubeconfigText("https://127.2.0.1:9", "unused");
 
 const args = (overrides: Partial<MembershipArgs> = {}): MembershipArgs => ({
   clusterName: "etcd",
+  owner: "etcd-k8s/test/etcd",
   namespace: "db",
   clusterDomain: "cluster.local",
   size: 3,

@@ -205,6 +205,15 @@ test("step 3: restore into member 0's volume", async () => {
 
 test("step 4: the join configuration names member 0, one replica starts on the restored data", async () => {
   const { cluster } = scenario;
+  // The record names the cluster before the restore; the restored one is a new cluster, which the
+  // next run records. `kubectl patch configmap etcd-join --type=merge -p
+  // '{"metadata":{"finalizers":null}}'` and `kubectl delete configmap etcd-join`.
+  const name = joinConfigMapName(cluster);
+  await core().patchNamespacedConfigMap(
+    { name, namespace: cluster.namespace, body: { metadata: { finalizers: null } } },
+    k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+  );
+  await core().deleteNamespacedConfigMap({ name, namespace: cluster.namespace });
   // `kubectl create configmap … --dry-run=client -o yaml | kubectl apply -f -`, `kubectl scale`,
   // `kubectl rollout status`.
   await serverSideApply(
