@@ -184,7 +184,12 @@ export class EtcdAdmin {
     return streamSnapshot(this.client(url), file, timeoutMs);
   }
 
-  /** Adds a learner with this peer URL, or returns the one a lost earlier attempt added. */
+  /**
+   * Adds a learner with this peer URL, or returns the one a lost earlier attempt added. etcd
+   * derives a new member's ID from its peer URL and the second it is added, and a removed ID is
+   * refused for ever ("member not found"): re-adding a URL in the second its last member was added
+   * is refused, having changed nothing, and succeeds a moment later.
+   */
   addLearner(url: string, peerURL: string): Promise<EtcdMember> {
     return this.change(
       `add learner ${peerURL}`,
@@ -196,6 +201,7 @@ export class EtcdAdmin {
         });
         return toMember(r.member);
       },
+      (error) => errorText(error).includes("etcdserver: member not found"),
     );
   }
 
@@ -247,12 +253,13 @@ export class EtcdAdmin {
     what: string,
     applied: () => Promise<T | undefined>,
     attempt: () => Promise<T>,
+    alsoTransient: (error: unknown) => boolean = () => false,
   ): Promise<T> {
     let attempts = 0;
     try {
       return await retryWithin(
         this.options.retry,
-        (e) => classifyFailure(e) !== "final",
+        (e) => classifyFailure(e) !== "final" || alsoTransient(e),
         async () => {
           attempts++;
           if (attempts > 1) {

@@ -201,14 +201,18 @@ export function createMembershipProvider(
     async delete(_id: string, props: MembershipOutputs) {
       const args = argsOf(props as unknown as Record<string, unknown>);
       await withWorkload(makeWorkload, args, async (w) => {
-        const lease = await w.lease().acquire(holderIdentity(), {
-          ...DEFAULT_RECONCILE_OPTIONS.lease,
-          ...options.lease,
-        });
+        const lease = await w
+          .lease()
+          .acquire(holderIdentity(), { ...DEFAULT_RECONCILE_OPTIONS.lease, ...options.lease })
+          .catch((error: unknown) => {
+            // The namespace is gone (deleted by hand): so is the record, and nothing can change.
+            if ((error as { status?: number }).status === 404) return undefined;
+            throw error;
+          });
         try {
           await w.removeRecord();
         } finally {
-          await lease.release().catch(() => undefined);
+          await lease?.release().catch(() => undefined);
         }
         const log = options.log ?? ((line: string) => console.log(line));
         log(

@@ -210,7 +210,7 @@ export async function reconcile(
         const budget = seen.decision.waitable ? options.unobservedBudgetMs : options.settleBudgetMs;
         if (seen.decision.waitable)
           options.log(
-            `${PROGRESS_PREFIX} ${workload.describe()}: no member answers; looking again for up to ${budget / 1000} s`,
+            `${PROGRESS_PREFIX} ${workload.describe()}: nothing can be done yet (${seen.decision.reason.split(";")[0]}); looking again for up to ${budget / 1000} s`,
           );
         seen = (await until(budget, (d) => d.kind === "refuse", seen)).last;
       }

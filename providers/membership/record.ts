@@ -5,7 +5,8 @@
  *
  * Why a record: which engine call is running (create or update) says nothing about what exists. A
  * create may be the retry of a create that got halfway, a re-create over volumes a destroy kept, or
- * a fresh start; only what the cluster records tells them apart (DESIGN.md invariant 11).
+ * a fresh start; only what the cluster records tells them apart (README, "How the provider
+ * decides").
  *
  * Why the join settings take this shape: with a data directory etcd ignores every
  * `--initial-cluster*` setting, and without one it joins (or founds) a cluster under the name the
@@ -13,7 +14,7 @@
  * is right: member 0 while the cluster is being founded, or the learner being added. Every other
  * member is listed under `<name>.started`, and etcd refuses to start a member on an empty volume
  * whose own name is missing ("couldn't find local name") before it contacts anyone: a member
- * starts only on its own data (invariant 13).
+ * starts only on its own data.
  */
 import type { MemberSlot } from "./types";
 

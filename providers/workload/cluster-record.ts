@@ -17,7 +17,7 @@ import {
   parseMembers,
 } from "../membership/record";
 import type { MemberSlot } from "../membership/types";
-import { callKube, callKubeOrAbsent, isConflict, isNotFound } from "./kube-call";
+import { callKube, callKubeOrAbsent, isConflict, unlessAbsent } from "./kube-call";
 import type { KubeContext } from "./kubeconfig";
 import { ordinalOf } from "./pod-state";
 import { DEFAULT_WAIT_LIMITS, waitUntil } from "./wait";
@@ -156,8 +156,8 @@ export async function readRecord(ctx: KubeContext): Promise<RecordReading | unde
 async function releaseFinalizer(ctx: KubeContext): Promise<void> {
   const { namespace } = ctx.identity;
   const name = joinConfigMapName(ctx.identity);
-  try {
-    await callKube(
+  await unlessAbsent(
+    callKube(
       `remove finalizer ${RECORD_FINALIZER} from ${where(ctx.identity)}`,
       ctx.server,
       (o) =>
@@ -166,10 +166,8 @@ async function releaseFinalizer(ctx: KubeContext): Promise<void> {
           o,
         ),
       { "Content-Type": "application/merge-patch+json" },
-    );
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
+    ),
+  );
 }
 
 /**
@@ -218,14 +216,12 @@ export async function writeRecord(
 
 export async function removeRecord(ctx: KubeContext): Promise<void> {
   await releaseFinalizer(ctx);
-  try {
-    await callKube(`delete ${where(ctx.identity)}`, ctx.server, (o) =>
+  await unlessAbsent(
+    callKube(`delete ${where(ctx.identity)}`, ctx.server, (o) =>
       ctx.core.deleteNamespacedConfigMap(
         { name: joinConfigMapName(ctx.identity), namespace: ctx.identity.namespace },
         o,
       ),
-    );
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
+    ),
+  );
 }

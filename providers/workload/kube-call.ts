@@ -175,3 +175,12 @@ export async function callKubeOrAbsent<T>(
     throw error;
   }
 }
+
+/** A delete or patch of an object that may be gone already: its absence is what was wanted. */
+export async function unlessAbsent(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}

@@ -2,7 +2,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { VOTER_LABEL, podName, statefulSetName } from "../../components/naming";
 import type { PodState } from "../membership/types";
-import { callKube, callKubeOrAbsent, isNotFound } from "./kube-call";
+import { callKube, callKubeOrAbsent, unlessAbsent } from "./kube-call";
 import type { KubeContext } from "./kubeconfig";
 import { labelSelectorQuery, ordinalOf, podStateOf } from "./pod-state";
 
@@ -50,22 +50,20 @@ export async function readPod(ctx: KubeContext, ordinal: number): Promise<V1Pod 
 
 /** Deletes the pod so that its StatefulSet starts it again; one already gone is fine. */
 export async function deletePod(ctx: KubeContext, ordinal: number): Promise<void> {
-  try {
-    await callKube(`delete ${describePod(ctx, ordinal)}`, ctx.server, (o) =>
+  await unlessAbsent(
+    callKube(`delete ${describePod(ctx, ordinal)}`, ctx.server, (o) =>
       ctx.core.deleteNamespacedPod(
         { name: podName(ctx.identity, ordinal), namespace: ctx.identity.namespace },
         o,
       ),
-    );
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
+    ),
+  );
 }
 
 /** Sets or removes the voter label; a pod that does not exist is left alone. */
 export async function labelVoter(ctx: KubeContext, ordinal: number, voter: boolean): Promise<void> {
-  try {
-    await callKube(
+  await unlessAbsent(
+    callKube(
       `${voter ? "label" : "unlabel"} ${describePod(ctx, ordinal)} ${VOTER_LABEL}`,
       ctx.server,
       (o) =>
@@ -78,8 +76,6 @@ export async function labelVoter(ctx: KubeContext, ordinal: number, voter: boole
           o,
         ),
       { "Content-Type": "application/merge-patch+json" },
-    );
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
+    ),
+  );
 }

@@ -5,7 +5,7 @@
  * reconciler must see it and wait rather than re-add the member.
  */
 import { DATA_VOLUME, pvcName, statefulSetName } from "../../components/naming";
-import { callKube, callKubeOrAbsent, isNotFound } from "./kube-call";
+import { callKube, callKubeOrAbsent, unlessAbsent } from "./kube-call";
 import type { KubeContext } from "./kubeconfig";
 import type { VolumeState } from "../membership/types";
 import { deletePod, describePod, readPod } from "./pods";
@@ -57,13 +57,11 @@ export async function deleteVolume(
   }
   const name = pvcName(ctx.identity, ordinal);
   const { namespace } = ctx.identity;
-  try {
-    await callKube(`delete ${what}`, ctx.server, (o) =>
+  await unlessAbsent(
+    callKube(`delete ${what}`, ctx.server, (o) =>
       ctx.core.deleteNamespacedPersistentVolumeClaim({ name, namespace }, o),
-    );
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
+    ),
+  );
   await waitUntil(
     `delete ${what}`,
     async () => {
@@ -103,13 +101,11 @@ export async function replaceVolume(
     );
   const old = (await read())?.metadata?.uid;
   if (old !== undefined)
-    try {
-      await callKube(`delete ${what}`, ctx.server, (o) =>
+    await unlessAbsent(
+      callKube(`delete ${what}`, ctx.server, (o) =>
         ctx.core.deleteNamespacedPersistentVolumeClaim({ name, namespace }, o),
-      );
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+      ),
+    );
   await deletePod(ctx, ordinal);
   if (old === undefined) return;
   await waitUntil(

@@ -156,4 +156,19 @@ describe("EtcdAdmin against etcd 3.5", () => {
   it("fails fast on an endpoint nobody listens on", async () => {
     await assert.rejects(admin.status(url(c, 7)), /No connection established|ECONNREFUSED/);
   });
+
+  it("re-adds a peer URL removed in the same second: etcd's refusal of the removed ID is retried", async () => {
+    // A member's ID comes from its peer URL and the second it was added; a removed ID is refused
+    // for ever. Adding, removing and adding again within one second hits exactly that.
+    const url0 = url(c, 0);
+    const peerURL = c.workload.slot(3).peerURL;
+    await pollUntil({ budgetMs: 5_000, initialDelayMs: 5, maxDelayMs: 5 }, async () =>
+      Date.now() % 1000 < 300 ? true : undefined,
+    );
+    const removed = await admin.addLearner(url0, peerURL);
+    await admin.remove(url0, removed.id);
+    const added = await admin.addLearner(url0, peerURL);
+    assert.notEqual(added.id, removed.id);
+    await admin.remove(url0, added.id);
+  });
 });

@@ -9,6 +9,7 @@ import { pollUntil } from "../../providers/backoff";
 import { EtcdAdmin } from "../../providers/etcd/admin";
 import { isMembershipRefusal } from "../../providers/membership/reconciler";
 import type { Step } from "../../providers/membership/steps";
+import type { EtcdVersion } from "../harness/etcdBinaries";
 import { type LocalCluster, localCluster } from "../harness/localCluster";
 import { ContinuousWriter } from "../harness/writer";
 import { TEST_OWNER, assertConverged, clientURL, scaleTo, writeData } from "./scenario";
@@ -135,58 +136,66 @@ describe("F3: destroy keeps the volumes; a new create refuses them and starts no
   });
 });
 
-describe("F4: an existing member on an empty volume (StatefulSet scaled 3→2→3 by hand, Delete)", () => {
-  const c = localCluster("ffour", "127.0.43", "3.5");
-  let writer: ContinuousWriter | undefined;
-  after(async () => {
-    await writer?.stop();
-    await c.dispose();
-  });
+for (const [version, prefix] of [
+  ["3.5", "127.0.43"],
+  ["3.4", "127.0.49"],
+] as Array<[EtcdVersion, string]>)
+  describe(`F4 on etcd ${version}: an existing member on an empty volume (StatefulSet scaled 3→2→3 by hand, Delete)`, () => {
+    const name = `ffour${version.replace(".", "")}`;
+    const c = localCluster(name, prefix, version);
+    let writer: ContinuousWriter | undefined;
+    after(async () => {
+      await writer?.stop();
+      await c.dispose();
+    });
 
-  it("etcd refuses to start the member on its empty volume, and the others keep serving", async () => {
-    await scaleTo(c, 3, "Delete");
-    writer = new ContinuousWriter(
-      [0, 1].map((k) => clientURL(c, k)),
-      "ffour",
-    );
-    const before = await memberIds(c, 0);
-    await c.workload.scale(2);
-    await c.workload.deleteVolume(2);
-    await c.workload.scale(3);
-    const pod = await pollUntil(
-      { budgetMs: 30_000, initialDelayMs: 50, maxDelayMs: 500 },
-      async () => {
-        const p = (await c.workload.pods()).find((x) => x.ordinal === 2);
-        return p && p.phase === "waiting" && p.lastTermination ? p : undefined;
-      },
-    );
-    assert.ok(pod, "etcd-2 exited");
-    assert.match(pod.lastTermination ?? "", /couldn't find local name \\?"ffour-2\\?"/);
-    assert.deepEqual(
-      await memberIds(c, 0),
-      before,
-      "the member list is unchanged: it never joined empty",
-    );
-    const acknowledged = writer.acknowledged.size;
-    await pollUntil({ budgetMs: 10_000, initialDelayMs: 50, maxDelayMs: 200 }, async () =>
-      writer!.acknowledged.size > acknowledged + 10 ? true : undefined,
-    );
-  });
+    it("etcd refuses to start the member on its empty volume, and the others keep serving", async () => {
+      await scaleTo(c, 3, "Delete");
+      writer = new ContinuousWriter(
+        [0, 1].map((k) => clientURL(c, k)),
+        "ffour",
+      );
+      const before = await memberIds(c, 0);
+      await c.workload.scale(2);
+      await c.workload.deleteVolume(2);
+      await c.workload.scale(3);
+      const pod = await pollUntil(
+        { budgetMs: 30_000, initialDelayMs: 50, maxDelayMs: 500 },
+        async () => {
+          const p = (await c.workload.pods()).find((x) => x.ordinal === 2);
+          return p && p.phase === "waiting" && p.lastTermination ? p : undefined;
+        },
+      );
+      assert.ok(pod, "etcd-2 exited");
+      assert.match(
+        pod.lastTermination ?? "",
+        new RegExp(`couldn't find local name \\\\?"${name}-2\\\\?"`),
+      );
+      assert.deepEqual(
+        await memberIds(c, 0),
+        before,
+        "the member list is unchanged: it never joined empty",
+      );
+      const acknowledged = writer.acknowledged.size;
+      await pollUntil({ budgetMs: 10_000, initialDelayMs: 50, maxDelayMs: 200 }, async () =>
+        writer!.acknowledged.size > acknowledged + 10 ? true : undefined,
+      );
+    });
 
-  it("the next run replaces the member on its empty volume and loses no write", async () => {
-    const old = (await memberIds(c, 0))["ffour-2"];
-    const { steps } = await scaleTo(c, 3, "Delete");
-    const done = descriptions(steps);
-    assert.ok(done.includes("ffour-2: remove member, to replace it"), done.join("\n"));
-    assert.ok(done.includes("ffour-2: add as learner"), done.join("\n"));
-    assert.notEqual((await memberIds(c, 0))["ffour-2"], old, "a new member");
-    await writer!.stop();
-    console.log(
-      `[writes] acknowledged ${writer!.acknowledged.size}, not acknowledged ${writer!.failed}`,
-    );
-    await assertConverged(c, 3, writer!.acknowledged);
+    it("the next run replaces the member on its empty volume and loses no write", async () => {
+      const old = (await memberIds(c, 0))[`${name}-2`];
+      const { steps } = await scaleTo(c, 3, "Delete");
+      const done = descriptions(steps);
+      assert.ok(done.includes(`${name}-2: remove member, to replace it`), done.join("\n"));
+      assert.ok(done.includes(`${name}-2: add as learner`), done.join("\n"));
+      assert.notEqual((await memberIds(c, 0))[`${name}-2`], old, "a new member");
+      await writer!.stop();
+      console.log(
+        `[writes] acknowledged ${writer!.acknowledged.size}, not acknowledged ${writer!.failed}`,
+      );
+      await assertConverged(c, 3, writer!.acknowledged);
+    });
   });
-});
 
 describe("F6: a dead voter removed by a size decrease; a member replaced through replaceMembers", () => {
   const c = localCluster("fsix", "127.0.44", "3.5");
@@ -266,5 +275,28 @@ describe("F7: a learner's pod that started before its join settings existed", ()
     );
     assert.ok(recorded >= 0 && restarted > recorded, done.join("\n"));
     await assertConverged(c, 2, data);
+  });
+});
+
+describe("F2: the record lost on a live cluster (a destroy stopped after the record went)", () => {
+  const c = localCluster("ftwo", "127.0.50", "3.5");
+  const data = new Map<string, string>();
+  after(() => c.dispose());
+
+  it("a pod restarted meanwhile waits; the next run writes the record again and it starts", async () => {
+    await scaleTo(c, 3, "Delete");
+    await writeData(c, 3, data, "live");
+    const ids = await memberIds(c, 0);
+    await c.workload.removeRecord();
+    await c.workload.restartPod(1);
+    const waiting = (await c.workload.pods()).find((p) => p.ordinal === 1);
+    assert.equal(waiting?.phase, "waiting", "no join settings: the pod waits, etcd does not start");
+    const { steps } = await scaleTo(c, 3, "Delete");
+    assert.match(
+      descriptions(steps)[0],
+      /^ftwo-0: write the missing cluster record again \(cluster [0-9a-f]+/,
+    );
+    assert.deepEqual(await memberIds(c, 0), ids, "the same members, found again");
+    await assertConverged(c, 3, data);
   });
 });
