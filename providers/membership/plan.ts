@@ -436,6 +436,18 @@ function holes(view: ClusterView): number[] {
 }
 
 /**
+ * The pod may hold join settings older than the record's last write (a pod reads them only when
+ * its container starts). Store times have whole seconds: a pod of the record's second counts as
+ * earlier only if it has failed since, as one with settings that do not let it join does.
+ */
+function startedBefore(pod: PodState, writtenAt: number | undefined): boolean {
+  if (pod.createdAt === undefined || writtenAt === undefined) return false;
+  if (pod.createdAt < writtenAt) return true;
+  const failed = pod.restarts > 0 || pod.lastTermination !== undefined;
+  return pod.createdAt === writtenAt && failed;
+}
+
+/**
  * The learner at the next slot is ours: finish its join, or remove it if it is no longer wanted or
  * lost what it had received. Its pod may start on an empty volume: the record names it as joining.
  */
@@ -454,8 +466,7 @@ function planLearner(
   const pod = podAt(o, slot.ordinal);
   const writtenAt = o.record?.writtenAt;
   if (member.name === "") {
-    const before =
-      pod?.createdAt !== undefined && writtenAt !== undefined && pod.createdAt <= writtenAt;
+    const before = pod !== undefined && startedBefore(pod, writtenAt);
     if (pod && before && pod.phase !== "terminating") return step({ kind: "restart-pod", slot });
     if (pod && pod.restarts >= FAILING_RESTARTS && !before)
       return refuse(

@@ -72,6 +72,20 @@ describe("plan: scale-up", () => {
     assert.deepEqual(stepOf(planFor(o, 3)), { kind: "restart-pod", slot: slotOf(1) });
   });
 
+  it("in the record's own second (whole-second store times), restarts only a pod that failed", () => {
+    const o = cluster(1, { learner: { ordinal: 1, started: false } });
+    o.replicas = 2;
+    o.pods.push(runningPod(1, { createdAt: T.record, voterLabel: false, ready: false }));
+    o.volumes.push(volume(1, T.record));
+    assert.equal(
+      describeNext(o, 3),
+      "etcd-1: wait until the learner has started and caught up with the leader",
+      "a pod of the same second that runs is left alone",
+    );
+    o.pods[1] = { ...o.pods[1], restarts: 1, lastTermination: "exited with code 1" };
+    assert.deepEqual(stepOf(planFor(o, 3)), { kind: "restart-pod", slot: slotOf(1) });
+  });
+
   it("refuses, naming the pod's error, when a learner's pod started since keeps failing", () => {
     const o = cluster(1, { learner: { ordinal: 1, started: false } });
     o.replicas = 2;
