@@ -67,7 +67,10 @@ export interface Workload {
   pods(): Promise<PodState[]>;
   /** Deletes a pod so that it starts again (with the join settings as they are now). */
   restartPod(ordinal: number): Promise<void>;
-  /** Sets or removes the voter label on a pod; a pod that does not exist is left alone. */
+  /**
+   * Sets or removes the voter label on a pod; a pod that does not exist is left alone. Removing it
+   * resolves once the PodDisruptionBudget no longer counts that pod (bounded).
+   */
   labelVoter(ordinal: number, voter: boolean): Promise<void>;
   /** Volumes that exist, including one being deleted (its data exists until it is gone). */
   volumes(): Promise<VolumeState[]>;

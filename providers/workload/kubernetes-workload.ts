@@ -20,6 +20,7 @@ import { openClientEndpoint } from "./client-endpoints";
 import { readClientTLS } from "./client-tls";
 import { kubernetesChangeLease } from "./change-lease";
 import { readRecord, removeRecord, writeRecord } from "./cluster-record";
+import { settleBudget } from "./disruption-budget";
 import { connectKube } from "./kubeconfig";
 import { deletePod, labelVoter, listPods } from "./pods";
 import { patchReplicas, readCreatedAt, readReplicas } from "./statefulset-scale";
@@ -65,7 +66,10 @@ export function createKubernetesWorkload(args: WorkloadArgs): Workload {
     scale: (replicas) => patchReplicas(ctx, replicas),
     pods: () => listPods(ctx),
     restartPod: (ordinal) => deletePod(ctx, slot(ordinal).ordinal),
-    labelVoter: (ordinal, voter) => labelVoter(ctx, slot(ordinal).ordinal, voter),
+    labelVoter: async (ordinal, voter) => {
+      await labelVoter(ctx, slot(ordinal).ordinal, voter);
+      if (!voter) await settleBudget(ctx, (line) => console.log(`[etcd membership] ${line}`));
+    },
     volumes: () => listVolumes(ctx),
     deleteVolume: (ordinal) => deleteVolume(ctx, slot(ordinal).ordinal),
     replaceVolume: (ordinal) => replaceVolume(ctx, slot(ordinal).ordinal),

@@ -24,9 +24,11 @@ import { etcd35Binary, kubeBinaries } from "./support/repo";
  * of the default StorageClass) and let released volumes go, as on a real cluster. Left out on
  * purpose: node-lifecycle and pod-GC (they would evict or collect pods of a node without a real
  * kubelet) and the service-account controllers (the ServiceAccount admission plugin is off).
+ * The disruption controller keeps PodDisruptionBudget status, which the Eviction API obeys.
  */
 export const CONTROLLERS = [
   "statefulset-controller",
+  "disruption-controller",
   "garbage-collector-controller",
   "persistentvolumeclaim-protection-controller",
   "persistentvolume-binder-controller",
