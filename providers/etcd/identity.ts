@@ -9,12 +9,12 @@ import * as crypto from "node:crypto";
 
 const first8 = (bytes: Buffer): string => bytes.readBigUInt64BE(0).toString(16);
 
-export function bootstrapMemberId(peerURLs: string[], token: string): string {
+function bootstrapMemberId(peerURLs: string[], token: string): string {
   const text = [...peerURLs].sort().join("") + token;
   return first8(crypto.createHash("sha1").update(text).digest());
 }
 
-export function clusterIdOf(memberIds: string[]): string {
+function clusterIdOf(memberIds: string[]): string {
   const ids = memberIds.map((id) => BigInt(`0x${id}`)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const bytes = Buffer.alloc(8 * ids.length);
   ids.forEach((id, i) => bytes.writeBigUInt64BE(id, 8 * i));

@@ -48,7 +48,6 @@ export function watchEngine(): EngineWatch {
 }
 
 /** `watchEngine().alive()`: the first call records the engine. */
-export const engineAlive = (): boolean => watchEngine().alive();
 
 /**
  * Shared by every call in this process (a global, not module state: the provider is serialized and
