@@ -47,8 +47,6 @@ export function watchEngine(): EngineWatch {
   };
 }
 
-/** `watchEngine().alive()`: the first call records the engine. */
-
 /**
  * Shared by every call in this process (a global, not module state: the provider is serialized and
  * may be loaded more than once), so the parent is the one seen first, i.e. the engine.
