@@ -83,6 +83,11 @@ export class DataMarkers {
     return this.written.size;
   }
 
+  /** The keys written so far, with their values. */
+  keys(): Map<string, string> {
+    return new Map(this.written);
+  }
+
   async write(pods: PodRow[], value: string): Promise<void> {
     const key = `${this.prefix}${this.written.size}`;
     await withEtcd(

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Props } from "../../engine/providerProcess";
 import { repoRoot } from "../support/repo";
-import { runProgram } from "./pulumiRun";
+import { type KilledRun, type RunControl, runProgram } from "./pulumiRun";
 import type { ProgramJob } from "./runProgram";
 
 export const PROJECT = "etcd-k8s";
@@ -41,6 +41,14 @@ export interface RunResult {
   outputs: Props;
   log: string[];
   ms: number;
+  /** The run was killed through `UpOptions.armed` (it did not fail: it was stopped). */
+  killed?: KilledRun;
+}
+
+export interface UpOptions {
+  refresh?: boolean;
+  /** See `RunControl.armed`: a way to SIGKILL the run whenever the caller decides. */
+  armed?: RunControl["armed"];
 }
 
 /** A run that exited with an error; the message holds the program's and provider's last lines. */
@@ -64,6 +72,8 @@ export interface StackOptions {
   base?: StackSettings;
   /** Every line the program and the provider print, as it arrives. */
   onLine?: (line: string) => void;
+  /** Added to every run's environment (and so to the provider process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class Stack {
@@ -79,16 +89,20 @@ export class Stack {
   }
 
   /** `pulumi config set` for each key, then `pulumi up` (with `--refresh` when asked). */
-  async up(changes: StackSettings = {}, options: { refresh?: boolean } = {}): Promise<RunResult> {
+  async up(changes: StackSettings = {}, options: UpOptions = {}): Promise<RunResult> {
     this.settings = { ...this.settings, ...changes };
-    return this.run("up", options.refresh === true);
+    return this.run("up", options.refresh === true, options.armed);
   }
 
   async destroy(): Promise<RunResult> {
     return this.run("destroy", false);
   }
 
-  private async run(operation: ProgramJob["operation"], refresh: boolean): Promise<RunResult> {
+  private async run(
+    operation: ProgramJob["operation"],
+    refresh: boolean,
+    armed?: RunControl["armed"],
+  ): Promise<RunResult> {
     const started = Date.now();
     const run = await runProgram(
       {
@@ -102,9 +116,12 @@ export class Stack {
         refresh,
       },
       this.options.onLine,
+      { ...(this.options.env ? { env: this.options.env } : {}), ...(armed ? { armed } : {}) },
     );
+    const ms = Date.now() - started;
+    if (run.killed) return { outputs: run.outputs, log: run.log, ms, killed: run.killed };
     if (run.exitCode !== 0)
       throw new StackRunError(`${operation} of stack ${this.options.stack}`, run.log);
-    return { outputs: run.outputs, log: run.log, ms: Date.now() - started };
+    return { outputs: run.outputs, log: run.log, ms };
   }
 }

@@ -18,7 +18,13 @@ import {
 } from "../localKubernetes";
 import { DEFAULTS } from "../../../components/config/settings";
 import { DEFAULT_CLUSTER_NAME } from "../../../components/config/stackConfig";
-import { type RunResult, Stack, type StackSettings, e2eStackSettings } from "../program/stack";
+import {
+  type RunResult,
+  Stack,
+  type StackSettings,
+  type UpOptions,
+  e2eStackSettings,
+} from "../program/stack";
 import { DataMarkers, waitSettled } from "../settled";
 
 /** The scenarios' control plane binds here unless one sets `host`; pod ranges differ per file. */
@@ -38,6 +44,8 @@ export interface ScenarioOptions extends Pick<
   settings?: StackSettings;
   /** With `tls.enabled`: the client certificate the scenario's own checks use. */
   clientTLS?: ClientTLS;
+  /** Added to the environment of every run (and of the provider process it starts). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -49,7 +57,9 @@ export class Scenario {
   /** How the checks reach the members when they require TLS. */
   readonly etcdTLS: EtcdTLS | undefined;
   /** One key per step: all must stay readable. */
-  private readonly data: DataMarkers;
+  private data: DataMarkers;
+  /** State directories of `forkStack`, removed with the scenario's own. */
+  private readonly forks: string[] = [];
 
   private constructor(
     readonly name: string,
@@ -57,6 +67,7 @@ export class Scenario {
     private readonly stateDir: string,
     settings: StackSettings,
     clientTLS?: ClientTLS,
+    private readonly env?: NodeJS.ProcessEnv,
   ) {
     this.kubeConfig.loadFromString(kubernetes.controlPlane.kubeconfig);
     this.stack = new Stack({
@@ -65,6 +76,7 @@ export class Scenario {
       stateDir,
       base: { ...e2eStackSettings(), ...settings },
       onLine: (line) => console.log(`  | ${line}`),
+      ...(env ? { env } : {}),
     });
     const config = this.stack.config;
     this.cluster = {
@@ -95,6 +107,7 @@ export class Scenario {
       stateDir,
       { ...options.settings, namespace: options.namespace },
       options.clientTLS,
+      options.env,
     );
   }
 
@@ -102,21 +115,38 @@ export class Scenario {
     try {
       await this.kubernetes.stop();
     } finally {
-      fs.rmSync(this.stateDir, { recursive: true, force: true });
+      for (const dir of [this.stateDir, ...this.forks])
+        fs.rmSync(dir, { recursive: true, force: true });
     }
   }
 
+  /**
+   * A second engine on the same stack: the same config and a copy of the state as it is now, in a
+   * directory of its own (so two runs at once cannot corrupt each other's checkpoint). Its lines
+   * are printed with `label`.
+   */
+  forkStack(label: string): Stack {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `etcd-k8s-${this.name}-${label}-`));
+    this.forks.push(dir);
+    fs.cpSync(this.stateDir, dir, { recursive: true });
+    return new Stack({
+      stack: "e2e",
+      kubeconfigPath: this.kubernetes.controlPlane.kubeconfigPath,
+      stateDir: dir,
+      base: this.stack.config,
+      onLine: (line) => console.log(`  ${label}| ${line}`),
+      ...(this.env ? { env: this.env } : {}),
+    });
+  }
+
   /** `pulumi up` with these settings changed; prints the step's wall time and provider steps. */
-  async up(
-    step: string,
-    changes: StackSettings = {},
-    options: { refresh?: boolean } = {},
-  ): Promise<RunResult> {
+  async up(step: string, changes: StackSettings = {}, options: UpOptions = {}): Promise<RunResult> {
     console.log(`--- ${this.name}: ${step}`);
     const result = await this.stack.up(changes, options);
     const steps = result.log.filter((l) => l.includes("[etcd membership]")).length;
     console.log(
-      `[timing] ${this.name}: ${step}: up ${seconds(result.ms)} (${steps} provider steps)`,
+      `[timing] ${this.name}: ${step}: up ${seconds(result.ms)} (${steps} provider steps)` +
+        (result.killed ? ", killed" : ""),
     );
     return result;
   }
@@ -126,6 +156,16 @@ export class Scenario {
     const result = await this.stack.destroy();
     console.log(`[timing] ${this.name}: destroy: ${seconds(result.ms)}`);
     return result;
+  }
+
+  /**
+   * The cluster was destroyed and a new, empty one founded: keys written to the old one are no
+   * longer expected; `converged` starts counting again. Returns the old keys and values.
+   */
+  newCluster(): Map<string, string> {
+    const old = this.data.keys();
+    this.data = new DataMarkers("e2e/", this.etcdTLS);
+    return old;
   }
 
   state(): Promise<ClusterState> {
