@@ -74,6 +74,8 @@ const exitedOnEmptyVolume = (pod: PodState | undefined): boolean =>
   pod?.lastTermination !== undefined && EMPTY_VOLUME_EXIT.test(pod.lastTermination);
 
 function describeRecord(record: ClusterRecord, slotOf: SlotOf): string {
+  if (record.awaiting)
+    return `a cluster whose record was lost; ${record.awaiting.map((k) => slotOf(k).name).join(", ")} may start on their own data`;
   const members = formatMembers(record, slotOf) || "no members yet";
   return `cluster ${record.clusterId ?? "(being founded)"} with ${members}`;
 }
@@ -110,8 +112,8 @@ function planUnobserved(o: Observation, reason: string, goal: Goal, slotOf: Slot
   const seen = `no etcd member answers (${reason}); ${podLines(o, slotOf)}`;
   const reading = o.record;
   const record = reading?.record;
-  if (reading && (!record || record.clusterId !== undefined)) {
-    const ordinals = record ? memberOrdinals(record) : [];
+  if (reading && (!record || record.clusterId !== undefined || record.awaiting)) {
+    const ordinals = record ? [...memberOrdinals(record), ...(record.awaiting ?? [])] : [];
     const extent = ordinals.length > 0 ? Math.max(...ordinals) + 1 : 0;
     if (o.replicas < extent)
       return step({ kind: "scale", slot: slotOf(o.replicas), replicas: extent, from: o.replicas });
@@ -126,7 +128,11 @@ function planUnobserved(o: Observation, reason: string, goal: Goal, slotOf: Slot
     );
   }
   if (record) return planFounding(o, reading, record, slotOf);
-  return refuseEvidenceOfEarlierCluster(o, seen, slotOf) ?? foundCluster(goal, slotOf);
+  return (
+    refuseEarlierVolumes(o, slotOf) ??
+    letMembersStartAgain(o, goal, slotOf) ??
+    foundCluster(goal, slotOf)
+  );
 }
 
 /** The record says member 0 founds the cluster: let it, and wait for its answer. */
@@ -144,36 +150,40 @@ function planFounding(
 }
 
 /**
- * With no record and no answer, a new cluster may be founded only where nothing can hold data:
- * no volume older than the workload (a destroyed cluster's), no pod that ever ran etcd (a cluster
- * whose record was lost), no pod or volume beyond the first (a new StatefulSet has one).
+ * With no record and no answer, a new cluster may be founded only where nothing can hold data: no
+ * volume older than the workload (a destroyed cluster's), no pod that ever ran etcd, no pod or
+ * volume beyond the first (a new StatefulSet has one).
  */
-function refuseEvidenceOfEarlierCluster(
-  o: Observation,
-  seen: string,
-  slotOf: SlotOf,
-): Decision | undefined {
+function refuseEarlierVolumes(o: Observation, slotOf: SlotOf): Decision | undefined {
   const earlier = o.volumes.filter((v) => predatesWorkload(o, v)).map((v) => v.ordinal);
-  if (earlier.length > 0)
-    return refuse(
-      `volumes older than the workload exist: ${volumeNames(earlier, slotOf)}. They hold the data of an ` +
-        "earlier cluster of this name (e.g. one destroyed with its volumes kept), and a new cluster never starts on " +
-        "another's data, so nothing was changed. To start an empty cluster, save what you need from them, then delete " +
-        "them and rerun; to bring that cluster back instead, restore it from a snapshot (README, Restore).",
-    );
-  const ran = o.pods.filter((p) => p.started);
-  const beyond = o.volumes.filter((v) => v.ordinal > 0).map((v) => v.ordinal);
-  if (ran.length > 0 || beyond.length > 0 || o.replicas > 1)
-    return refuse(
-      `${seen}; volumes ${volumeNames(
-        o.volumes.map((v) => v.ordinal),
-        slotOf,
-      )}. There is no cluster record, but pods ran etcd or more than one member's pod or volume exists: ` +
-        "a cluster may exist whose record is missing, so nothing was changed. Start its members again " +
-        "(the next run then records the cluster it finds), then rerun.",
-      true,
-    );
-  return undefined;
+  if (earlier.length === 0) return undefined;
+  return refuse(
+    `volumes older than the workload exist: ${volumeNames(earlier, slotOf)}. They hold the data of an ` +
+      "earlier cluster of this name (e.g. one destroyed with its volumes kept), and a new cluster never starts on " +
+      "another's data, so nothing was changed. To start an empty cluster, save what you need from them, then delete " +
+      "them and rerun; to bring that cluster back instead, restore it from a snapshot (README, Restore).",
+  );
+}
+
+/**
+ * Pods that ran etcd, or more than one member's pod or volume, and no record: a cluster of this
+ * workload whose record was lost (deleted with its finalizer, say) and whose pods then restarted
+ * and wait for their join settings. Settings that let every member start on its own data, and none
+ * on an empty volume, bring it back without founding or joining anything; once it answers, the
+ * next look records it.
+ */
+function letMembersStartAgain(o: Observation, goal: Goal, slotOf: SlotOf): Decision | undefined {
+  const ran = o.pods.some((p) => p.started);
+  const beyond = o.volumes.some((v) => v.ordinal > 0);
+  if (!ran && !beyond && o.replicas <= 1) return undefined;
+  const extent = Math.max(
+    o.replicas,
+    ...o.pods.map((p) => p.ordinal + 1),
+    ...o.volumes.map((v) => v.ordinal + 1),
+  );
+  const awaiting = Array.from({ length: extent }, (_, k) => k);
+  const record: ClusterRecord = { owner: goal.owner, token: goal.token, members: {}, awaiting };
+  return step(writeRecord(slotOf(0), record, "restore", slotOf));
 }
 
 function foundCluster(goal: Goal, slotOf: SlotOf): Decision {

@@ -29,6 +29,11 @@ export interface ClusterRecord {
   members: Record<number, string>;
   /** The ordinal of the learner being added: the only member that may start on an empty volume. */
   joining?: number;
+  /**
+   * Written when the record was lost and no member answers: the ordinals whose members may start
+   * on their own data (and only on it) so that the cluster can be seen and recorded again.
+   */
+  awaiting?: number[];
 }
 
 /** The settings a pod reads at start, as etcd's environment variables take them. */
@@ -69,6 +74,12 @@ export function joinSettings(
   record: ClusterRecord,
   slotOf: (k: number) => MemberSlot,
 ): JoinSettings {
+  if (record.clusterId === undefined && record.awaiting !== undefined) {
+    const entries = record.awaiting.map(
+      (k) => `${slotOf(k).name}${STARTED_SUFFIX}=${slotOf(k).peerURL}`,
+    );
+    return { state: "existing", initialCluster: entries.join(","), token: record.token };
+  }
   if (record.clusterId === undefined) {
     const first = slotOf(0);
     return { state: "new", initialCluster: `${first.name}=${first.peerURL}`, token: record.token };
@@ -92,6 +103,7 @@ export function sameRecord(a: ClusterRecord, b: ClusterRecord): boolean {
     a.token === b.token &&
     a.clusterId === b.clusterId &&
     a.joining === b.joining &&
+    JSON.stringify(a.awaiting) === JSON.stringify(b.awaiting) &&
     members(a) === members(b)
   );
 }

@@ -78,6 +78,8 @@ function waitText(step: Extract<Step, { kind: "wait" }>): string {
 function recordText(step: Extract<Step, { kind: "write-record" }>): string {
   if (step.purpose === "found")
     return "record a new cluster: this member founds it on an empty volume";
+  if (step.record.awaiting)
+    return `the cluster record is missing: let ${step.record.awaiting.length} member(s) start on their own data only, to find the cluster again`;
   const { record } = step;
   const joining = step.joining ? `; ${step.joining} may join` : "";
   const what = `cluster ${record.clusterId ?? "(being founded)"}, members ${step.members || "none"}${joining}`;

@@ -37,6 +37,7 @@ const ANNOTATION = {
   clusterId: "etcd-k8s.io/cluster-id",
   members: "etcd-k8s.io/members",
   joining: "etcd-k8s.io/joining",
+  awaiting: "etcd-k8s.io/awaiting",
   about: "etcd-k8s.io/about",
 } as const;
 
@@ -62,6 +63,8 @@ export function recordConfigMap(
   };
   if (record.clusterId !== undefined) annotations[ANNOTATION.clusterId] = record.clusterId;
   if (record.joining !== undefined) annotations[ANNOTATION.joining] = slotOf(record.joining).name;
+  if (record.awaiting !== undefined)
+    annotations[ANNOTATION.awaiting] = record.awaiting.map((k) => slotOf(k).name).join(",");
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -108,12 +111,19 @@ function recordOf(identity: ClusterIdentity, configMap: V1ConfigMap): ClusterRec
   const joiningName = annotations[ANNOTATION.joining];
   const joining = joiningName === undefined ? undefined : ordinal(joiningName);
   const clusterId = annotations[ANNOTATION.clusterId];
+  const awaitingNames = annotations[ANNOTATION.awaiting];
+  const awaiting = awaitingNames?.split(",").map((name) => ordinal(name));
+  if (awaiting?.some((k) => k === undefined))
+    throw new Error(
+      `${where(identity)}: annotation ${ANNOTATION.awaiting} is ${JSON.stringify(awaitingNames)}; it must list member names`,
+    );
   return {
     owner,
     token: configMap.data?.[INITIAL_CLUSTER_TOKEN_KEY] ?? "",
     members,
     ...(clusterId === undefined ? {} : { clusterId }),
     ...(joining === undefined ? {} : { joining }),
+    ...(awaiting === undefined ? {} : { awaiting: awaiting as number[] }),
   };
 }
 

@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { foundedIdentity } from "../../providers/etcd/identity";
+import type { Observation } from "../../providers/membership/observation";
 import type { ClusterRecord } from "../../providers/membership/record";
 import { describeStep } from "../../providers/membership/steps";
 import { describeNext, planFor, refusalOf, stepOf } from "./decisions";
@@ -174,25 +175,74 @@ describe("plan: evidence of an earlier cluster (F3: destroy, then create over ke
     assert.equal((s as { record: ClusterRecord }).record.owner, OWNER);
   });
 
-  it("refuses without a record when a pod ran etcd or more than one member's pod or volume exists", () => {
-    const cases = [
-      unreachable({ replicas: 1, pods: [runningPod(0)], volumes: [volume(0)] }),
-      unreachable({
-        replicas: 1,
-        pods: [waitingPod(0, { restarts: 2, started: true })],
-        volumes: [volume(0)],
-      }),
-      unreachable({ replicas: 3, pods: [0, 1, 2].map((k) => waitingPod(k)), volumes: [volume(0)] }),
-      unreachable({ replicas: 1, pods: [waitingPod(0)], volumes: [volume(0), volume(1)] }),
+  it("without a record, lets members start on their own data only when a pod ran or more than one exists", () => {
+    const cases: Array<[Observation, number[]]> = [
+      [unreachable({ replicas: 1, pods: [runningPod(0)], volumes: [volume(0)] }), [0]],
+      [
+        unreachable({
+          replicas: 1,
+          pods: [waitingPod(0, { restarts: 2, started: true })],
+          volumes: [volume(0)],
+        }),
+        [0],
+      ],
+      [
+        unreachable({
+          replicas: 3,
+          pods: [0, 1, 2].map((k) => waitingPod(k)),
+          volumes: [volume(0)],
+        }),
+        [0, 1, 2],
+      ],
+      [
+        unreachable({ replicas: 1, pods: [waitingPod(0)], volumes: [volume(0), volume(1)] }),
+        [0, 1],
+      ],
     ];
-    for (const o of cases) {
-      const reason = refusalOf(planFor(o, 3), true);
-      assert.match(reason, /a cluster may exist whose record is missing, so nothing was changed/);
+    for (const [o, awaiting] of cases) {
+      const s = stepOf(planFor(o, 3));
+      assert.deepEqual(s, {
+        kind: "write-record",
+        slot: slotOf(0),
+        record: { owner: OWNER, token: "etcd-fresh-token", members: {}, awaiting },
+        purpose: "restore",
+        members: "",
+      });
+      assert.match(
+        describeStep(s),
+        /^etcd-0: the cluster record is missing: let \d member\(s\) start on their own data only/,
+      );
+      // Their pods run (a pod beyond the replicas would be started first: see the next test).
+      const recorded = {
+        ...o,
+        replicas: awaiting.length,
+        record: reading((s as { record: ClusterRecord }).record),
+      };
+      const join = recorded.record.join;
+      assert.deepEqual(
+        [join.state, join.initialCluster.split(",").every((e) => /^etcd-\d\.started=/.test(e))],
+        ["existing", true],
+        "no member may found, join, or start on an empty volume",
+      );
+      assert.match(
+        refusalOf(planFor(recorded, 3), true),
+        /This cluster exists \(a cluster whose record was lost; etcd-0.* may start on their own data\)/,
+      );
     }
   });
 });
 
 describe("plan: no member answers (F1: unobserved means untouched)", () => {
+  it("starts the pods of members a lost record's settings let start, and only that", () => {
+    const record: ClusterRecord = { owner: OWNER, token: "t", members: {}, awaiting: [0, 1, 2] };
+    const o = unreachable({
+      record: reading(record),
+      replicas: 1,
+      volumes: [0, 1, 2].map((k) => volume(k)),
+    });
+    assert.equal(describeNext(o, 3), "etcd-1: scale to 3 replica(s) (start pod)");
+  });
+
   const recorded = reading(recordOf([0, 1]));
 
   it("never scales down, deletes a volume or rewrites the record of a recorded cluster", () => {

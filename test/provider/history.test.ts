@@ -300,3 +300,26 @@ describe("F2: the record lost on a live cluster (a destroy stopped after the rec
     await assertConverged(c, 3, data);
   });
 });
+
+describe("F2, worse: the record lost and then every pod restarted, so no member answers", () => {
+  const c = localCluster("ftwob", "127.0.51", "3.5");
+  const data = new Map<string, string>();
+  after(() => c.dispose());
+
+  it("members start again on their own data only, and the next look records the cluster", async () => {
+    await scaleTo(c, 3, "Delete");
+    await writeData(c, 3, data, "live");
+    const ids = await memberIds(c, 0);
+    await c.workload.removeRecord();
+    for (const k of [0, 1, 2]) await c.workload.restartPod(k);
+    const { steps } = await scaleTo(c, 3, "Delete");
+    const done = descriptions(steps);
+    assert.match(
+      done[0],
+      /^ftwob-0: the cluster record is missing: let 3 member\(s\) start on their own data only/,
+    );
+    assert.match(done[1], /^ftwob-0: record cluster [0-9a-f]+, members ftwob-0=/);
+    assert.deepEqual(await memberIds(c, 0), ids, "the same cluster, not a new one");
+    await assertConverged(c, 3, data);
+  });
+});

@@ -86,6 +86,18 @@ describe("cluster record ConfigMap", () => {
     });
   });
 
+  it("a record written to find a lost cluster again lets members start on their own data only", () => {
+    const awaiting: ClusterRecord = { owner: "o", token: "etcd-t", members: {}, awaiting: [0, 1] };
+    const configMap = recordConfigMap(identity, awaiting, slotOf);
+    assert.deepEqual(configMap.data, {
+      ETCD_INITIAL_CLUSTER: `etcd-0.started=${slotOf(0).peerURL},etcd-1.started=${slotOf(1).peerURL}`,
+      ETCD_INITIAL_CLUSTER_STATE: "existing",
+      ETCD_INITIAL_CLUSTER_TOKEN: "etcd-t",
+    });
+    assert.equal(configMap.metadata?.annotations?.["etcd-k8s.io/awaiting"], "etcd-0,etcd-1");
+    assert.deepEqual(readingOf(identity, configMap).record, awaiting);
+  });
+
   it("one marked for deletion is doomed", () => {
     const configMap = recordConfigMap(identity, record, slotOf);
     configMap.metadata!.deletionTimestamp = new Date();
