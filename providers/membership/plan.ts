@@ -157,11 +157,17 @@ function planFounding(
 function refuseEarlierVolumes(o: Observation, slotOf: SlotOf): Decision | undefined {
   const earlier = o.volumes.filter((v) => predatesWorkload(o, v)).map((v) => v.ordinal);
   if (earlier.length === 0) return undefined;
+  // A pod that mounts a claim keeps it from being deleted; the workload's pods never ran etcd.
+  const waiting = earlier.filter((k) => k < o.replicas).map((k) => slotOf(k).name);
+  const pods =
+    waiting.length === 0
+      ? ""
+      : ` and the pod(s) waiting on them (${waiting.join(", ")}: they never started etcd)`;
   return refuse(
     `volumes older than the workload exist: ${volumeNames(earlier, slotOf)}. They hold the data of an ` +
       "earlier cluster of this name (e.g. one destroyed with its volumes kept), and a new cluster never starts on " +
-      "another's data, so nothing was changed. To start an empty cluster, save what you need from them, then delete " +
-      "them and rerun; to bring that cluster back instead, restore it from a snapshot (README, Restore).",
+      `another's data, so nothing was changed. To start an empty cluster, save what you need from them, then delete ` +
+      `them${pods} and rerun; to bring that cluster back instead, restore it from a snapshot (README, Restore).`,
   );
 }
 

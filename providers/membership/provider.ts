@@ -71,6 +71,46 @@ function exitIfEngineGone(error: unknown): void {
   process.exit(1);
 }
 
+interface Watchdog {
+  /** Runs in progress: one stops by itself before its next step (see `reconcile`). */
+  runs: number;
+}
+
+/**
+ * Ends this provider process once its engine is gone and no run is in progress, e.g. after a run
+ * whose last step was under way when the CLI was killed: nobody will call it again, and its gRPC
+ * server would keep it alive for ever. One per process (a global: the provider is serialized and
+ * may be loaded more than once), checked every second, never keeping Node alive itself.
+ */
+function processWatchdog(): Watchdog {
+  const key = Symbol.for("etcd-k8s.membership.watchdog");
+  const shared = globalThis as typeof globalThis & { [key]?: Watchdog };
+  if (shared[key]) return shared[key];
+  const dog: Watchdog = { runs: 0 };
+  const engine = watchEngine();
+  setInterval(() => {
+    if (dog.runs > 0) return;
+    try {
+      engine.ensureAlive();
+    } catch (error) {
+      exitIfEngineGone(error);
+    }
+  }, 1_000).unref();
+  shared[key] = dog;
+  return dog;
+}
+
+/** Counts a run as in progress for the watchdog while it lasts. */
+async function asRun<T>(work: () => Promise<T>): Promise<T> {
+  const dog = processWatchdog();
+  dog.runs += 1;
+  try {
+    return await work();
+  } finally {
+    dog.runs -= 1;
+  }
+}
+
 const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 async function withWorkload<T>(
@@ -111,8 +151,8 @@ export function createMembershipProvider(
       security: securityOf(args),
       ...(olds?.rootPassword ? { previousAuth: rootCredentials(olds.rootPassword) } : {}),
     };
-    const result = await withWorkload(makeWorkload, args, (w) =>
-      reconcile(w, goalOf(args), run),
+    const result = await asRun(() =>
+      withWorkload(makeWorkload, args, (w) => reconcile(w, goalOf(args), run)),
     ).catch((error: unknown) => {
       exitIfEngineGone(error);
       throw redactError(error, [args.rootPassword, olds?.rootPassword]);
@@ -179,8 +219,10 @@ export function createMembershipProvider(
           `${PROGRESS_PREFIX} cannot read ${id}: import is not supported; create the resource from the program`,
         );
       const args = argsOf(props as unknown as Record<string, unknown>);
-      const { summary, next } = await withWorkload(makeWorkload, args, (w) =>
-        inspect(w, goalOf(args), { ...options, security: securityOf(args) }),
+      const { summary, next } = await asRun(() =>
+        withWorkload(makeWorkload, args, (w) =>
+          inspect(w, goalOf(args), { ...options, security: securityOf(args) }),
+        ),
       ).catch((error: unknown) => {
         throw redactError(error, [args.rootPassword]);
       });
@@ -200,26 +242,28 @@ export function createMembershipProvider(
      */
     async delete(_id: string, props: MembershipOutputs) {
       const args = argsOf(props as unknown as Record<string, unknown>);
-      await withWorkload(makeWorkload, args, async (w) => {
-        const lease = await w
-          .lease()
-          .acquire(holderIdentity(), { ...DEFAULT_RECONCILE_OPTIONS.lease, ...options.lease })
-          .catch((error: unknown) => {
-            // The namespace is gone (deleted by hand): so is the record, and nothing can change.
-            if ((error as { status?: number }).status === 404) return undefined;
-            throw error;
-          });
-        try {
-          await w.removeRecord();
-        } finally {
-          await lease?.release().catch(() => undefined);
-        }
-        const log = options.log ?? ((line: string) => console.log(line));
-        log(
-          `${PROGRESS_PREFIX} ${w.describe()}: removed the cluster record; etcd members and ` +
-            "volumes are left to the StatefulSet and its volume retention policy",
-        );
-      });
+      await asRun(() =>
+        withWorkload(makeWorkload, args, async (w) => {
+          const lease = await w
+            .lease()
+            .acquire(holderIdentity(), { ...DEFAULT_RECONCILE_OPTIONS.lease, ...options.lease })
+            .catch((error: unknown) => {
+              // The namespace is gone (deleted by hand): so is the record, and nothing can change.
+              if ((error as { status?: number }).status === 404) return undefined;
+              throw error;
+            });
+          try {
+            await w.removeRecord();
+          } finally {
+            await lease?.release().catch(() => undefined);
+          }
+          const log = options.log ?? ((line: string) => console.log(line));
+          log(
+            `${PROGRESS_PREFIX} ${w.describe()}: removed the cluster record; etcd members and ` +
+              "volumes are left to the StatefulSet and its volume retention policy",
+          );
+        }),
+      );
     },
   };
 }

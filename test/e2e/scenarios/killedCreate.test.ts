@@ -374,14 +374,9 @@ test("a create of 3 killed at every step boundary, retried while no member answe
 /**
  * README, "One change in flight": "A provider whose engine is gone (the CLI was killed) stops
  * before its next step, releases the lease and exits." When the step in progress is the run's
- * last, the provider finishes it, finds the membership done and answers the engine that is gone;
- * it never looks at the engine again, so it never exits: the orphan, adopted by pid 1, still runs
- * 10 s later with nothing more printed (the lease is free). The cycles above stop it themselves.
+ * last, the provider finishes it and finds nothing more to do; its process watchdog then ends it
+ * (no run in progress, engine gone), so no orphan lingers.
  */
-test(
-  "an orphan whose step was the create's last exits by itself too",
-  { todo: "provider: no engine check once the plan is done (see the report of this test)" },
-  () => {
-    assert.deepEqual(lingering, [], "orphaned providers that did not exit");
-  },
-);
+test("an orphan whose step was the create's last exits by itself too", () => {
+  assert.deepEqual(lingering, [], "orphaned providers that did not exit");
+});

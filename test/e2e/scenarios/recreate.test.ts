@@ -126,6 +126,11 @@ async function refusedOverKeptVolumes(step: string, size: number, volumes: strin
     new RegExp(`refused: volumes older than the workload exist: ${volumes.join(", ")}\\.`),
   );
   assert.match(refusal, /nothing was changed/);
+  assert.match(
+    refusal,
+    /delete them and the pod\(s\) waiting on them \(etcd-0: they never started etcd\)/,
+    "the refusal names the pod that holds the claim",
+  );
   const core = scenario.kubeConfig.makeApiClient(k8s.CoreV1Api);
   // The new StatefulSet's first pod (replicas default to 1) is there, on the old claim, waiting.
   const waiting = await until(
