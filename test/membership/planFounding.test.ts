@@ -132,6 +132,10 @@ describe("plan: evidence of an earlier cluster (F3: destroy, then create over ke
       const names = kept.map((v) => `data-etcd-${v.ordinal}`).join(", ");
       assert.match(reason, new RegExp(`^volumes older than the workload exist: ${names}\\.`));
       assert.match(reason, /earlier cluster of this name/);
+      assert.match(
+        reason,
+        /delete them and the pod\(s\) waiting on them \(etcd-0: they never started etcd\)/,
+      );
       assert.match(reason, /restore it from a snapshot/);
     }
   });
