@@ -17,9 +17,9 @@ import {
   holderIdentity,
   isLeaseBusy,
   isLeaseLost,
-  type LeaseStore,
 } from "../../providers/membership/lease";
 import { localChangeLease, localLeaseStore } from "./localLease";
+import { escapeRegExp, freezable } from "../support/freezableStore";
 
 const LEASE_MODULE = path.join(__dirname, "localLease.js");
 const IDENTITY_MODULE = path.join(__dirname, "..", "..", "providers", "membership", "lease.js");
@@ -34,32 +34,6 @@ after(() => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   fs.rmSync(scratch, { recursive: true, force: true });
 });
-
-/** A store whose calls wait while frozen, as a stopped (SIGSTOP, swapped out) process would. */
-function freezable(store: LeaseStore) {
-  let gate: Promise<void> | undefined;
-  let open = () => {};
-  const gated =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    async (...args: A) => {
-      await gate;
-      return call(...args);
-    };
-  return {
-    store: {
-      ...store,
-      read: gated(store.read),
-      create: gated(store.create),
-      replace: gated(store.replace),
-    },
-    freeze: () => {
-      gate = new Promise((resolve) => (open = resolve));
-    },
-    thaw: () => open(),
-  };
-}
-
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 async function waitUntil(what: string, done: () => Promise<boolean>, timeoutMs = 20_000) {
   const deadline = performance.now() + timeoutMs;
@@ -153,7 +127,7 @@ describe("the file lease in one process", () => {
     assert.match(
       refusal.message,
       new RegExp(
-        `^the membership of cluster one is being changed by run A \\(lease file ${escape(dir)}, renewed \\d{4}-[-:.T\\dZ]+\\); waited [\\d.]+ s\\. If that run is dead, its lease expires 2 s after its last renewal; rerun then\\.$`,
+        `^the membership of cluster one is being changed by run A \\(lease file ${escapeRegExp(dir)}, renewed \\d{4}-[-:.T\\dZ]+\\); waited [\\d.]+ s\\. If that run is dead, its lease expires 2 s after its last renewal; rerun then\\.$`,
       ),
     );
     assert.ok(waited >= 800 && waited < 800 + 5_000, `waited ${waited} ms`);

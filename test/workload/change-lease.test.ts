@@ -19,12 +19,12 @@ import {
   type HeldLease,
   isLeaseLost,
   type LeaseOptions,
-  type LeaseStore,
 } from "../../providers/membership/lease";
 import { kubernetesChangeLease, kubernetesLeaseStore } from "../../providers/workload/change-lease";
 import { connectKube } from "../../providers/workload/kubeconfig";
 import { startControlPlane, type ControlPlane } from "../e2e/controlPlane";
 import { loadSerialized } from "./load-serialized";
+import { escapeRegExp, freezable } from "../support/freezableStore";
 
 const NAMESPACE = "db";
 const DURATION_MS = 3_000;
@@ -56,32 +56,6 @@ const storeOf = (cluster: ClusterIdentity) => kubernetesLeaseStore(client(cluste
 function readLeaseObject(cluster: ClusterIdentity): Promise<k8s.V1Lease> {
   const api = client(cluster).kubeConfig.makeApiClient(k8s.CoordinationV1Api);
   return api.readNamespacedLease({ name: `${cluster.name}-membership`, namespace: NAMESPACE });
-}
-
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** A store whose calls wait while frozen, as a stopped (SIGSTOP, swapped out) process would. */
-function freezable(store: LeaseStore) {
-  let gate: Promise<void> | undefined;
-  let open = () => {};
-  const gated =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    async (...args: A) => {
-      await gate;
-      return call(...args);
-    };
-  return {
-    store: {
-      ...store,
-      read: gated(store.read),
-      create: gated(store.create),
-      replace: gated(store.replace),
-    },
-    freeze: () => {
-      gate = new Promise((resolve) => (open = resolve));
-    },
-    thaw: () => open(),
-  };
 }
 
 async function lostWithin(held: HeldLease, timeoutMs: number): Promise<Error> {
@@ -157,7 +131,7 @@ describe("the membership Lease on Kubernetes", () => {
     assert.match(
       refusal.message,
       new RegExp(
-        `^the membership of StatefulSet db/${cluster.name} is being changed by run A \\(${escape(`Lease db/${cluster.name}-membership`)}, renewed \\d{4}-\\d\\d-\\d\\dT[\\d:]+\\.\\d{6}Z\\); waited [\\d.]+ s\\. If that run is dead, its lease expires 3 s after its last renewal; rerun then\\.$`,
+        `^the membership of StatefulSet db/${cluster.name} is being changed by run A \\(${escapeRegExp(`Lease db/${cluster.name}-membership`)}, renewed \\d{4}-\\d\\d-\\d\\dT[\\d:]+\\.\\d{6}Z\\); waited [\\d.]+ s\\. If that run is dead, its lease expires 3 s after its last renewal; rerun then\\.$`,
       ),
     );
     assert.ok(waited >= 1_500 && waited < 1_500 + 20_000, `waited ${waited} ms`);
