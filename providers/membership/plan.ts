@@ -454,13 +454,14 @@ function holes(view: ClusterView): number[] {
 /**
  * The pod may hold join settings older than the record's last write (a pod reads them only when
  * its container starts). Store times have whole seconds: a pod of the record's second counts as
- * earlier only if it has failed since, as one with settings that do not let it join does.
+ * earlier only if its container has exited since, as one with settings that do not let it join does.
  */
 function startedBefore(pod: PodState, writtenAt: number | undefined): boolean {
   if (pod.createdAt === undefined || writtenAt === undefined) return false;
   if (pod.createdAt < writtenAt) return true;
-  const failed = pod.restarts > 0 || pod.lastTermination !== undefined;
-  return pod.createdAt === writtenAt && failed;
+  // Its container exited: a pod still being scheduled or created has not read anything yet.
+  const exited = pod.restarts > 0 || (pod.started && pod.phase !== "running");
+  return pod.createdAt === writtenAt && exited;
 }
 
 /**

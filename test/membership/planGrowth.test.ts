@@ -82,6 +82,12 @@ describe("plan: scale-up", () => {
       "etcd-1: wait until the learner has started and caught up with the leader",
       "a pod of the same second that runs is left alone",
     );
+    o.pods[1] = { ...o.pods[1], lastTermination: "Unschedulable: persistentvolumeclaim not bound" };
+    assert.equal(
+      stepOf(planFor(o, 3)).kind,
+      "wait",
+      "a pod that is still being scheduled has read no settings yet",
+    );
     o.pods[1] = { ...o.pods[1], restarts: 1, lastTermination: "exited with code 1" };
     assert.deepEqual(stepOf(planFor(o, 3)), { kind: "restart-pod", slot: slotOf(1) });
   });
