@@ -454,7 +454,7 @@ function holes(view: ClusterView): number[] {
 /**
  * The pod may hold join settings older than the record's last write (a pod reads them only when
  * its container starts). Store times have whole seconds: a pod of the record's second counts as
- * earlier only if its container has exited since, as one with settings that do not let it join does.
+ * earlier only if its container has exited since, as one whose settings do not let it join does.
  */
 function startedBefore(pod: PodState, writtenAt: number | undefined): boolean {
   if (pod.createdAt === undefined || writtenAt === undefined) return false;
