@@ -1,7 +1,7 @@
 /**
- * Which etcd failures may be retried. Membership calls are not idempotent (invariant 8), so only
- * refusals etcd documents as temporary are retried blindly; a call whose fate is unknown is retried
- * only after the member list shows it did not take effect.
+ * Which etcd failures may be retried. Membership calls are not idempotent (an add sent twice adds
+ * twice), so only refusals etcd documents as temporary are retried blindly; a call whose fate is
+ * unknown is retried only after the member list shows it did not take effect.
  */
 
 /** etcd refused and changed nothing; the same call can succeed a moment later. */

@@ -1,7 +1,7 @@
 /**
  * The membership loop: observe, plan one step, report it, carry it out, and again, until the plan
  * says done or refuses. Nothing is remembered between steps, so a run that was interrupted at any
- * point is resumed by running again (DESIGN.md invariant 1).
+ * point is resumed by running again (README, "How scaling works").
  */
 import { type Budget, pollUntil } from "../backoff";
 import { type AdminOptions, DEFAULT_ADMIN_OPTIONS, EtcdAdmin } from "../etcd/admin";
