@@ -56,7 +56,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
   /** Every member with its hex ID, peer URL, role and health. */
   public readonly memberStatus: pulumi.Output<MemberStatus[]>;
   /** The newest safety snapshot (path, bytes, sha256, revision, member, takenAt), if any. */
-  public readonly latestSnapshot: pulumi.Output<SnapshotRecord | undefined>;
+  public readonly latestSnapshot: pulumi.Output<SnapshotRecord | null>;
 
   /** Throws a `ValidationError` naming every bad argument before anything is registered. */
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh machine for etcd-k8s: Node 24 (when the machine's Node is older), the npm
-# packages from package-lock.json, the etcd binaries the tests run (Debian's 3.4 and 3.5 built
+# packages from package-lock.json, the Pulumi CLI with its plugins (yours when one is on PATH, else
+# built from the Go module proxy), the etcd binaries the tests run (Debian's 3.4 and 3.5 built
 # from the Go module proxy) and kube-apiserver/kube-controller-manager for the end-to-end tests.
 # Safe to rerun: every step reuses what is already there.
 set -euo pipefail
@@ -23,6 +24,14 @@ if [ -x "$tools/node/bin/node" ]; then export PATH="$tools/node/bin:$PATH"; fi
 echo "setup: node $(node --version), npm $(npm --version)"
 
 npm ci --no-audit --no-fund
+
+theirs=$(command -v pulumi || true)
+if [ -n "$theirs" ] && [ "$theirs" != "$tools/pulumi/bin/pulumi" ]; then
+  echo "setup: using your Pulumi CLI $theirs ($(pulumi version)); it fetches its plugins itself"
+else
+  bash scripts/build-pulumi.sh
+  echo "setup: using the Pulumi CLI built into $tools/pulumi/bin; 'source scripts/env.sh' puts it on PATH"
+fi
 
 bash scripts/install-etcd.sh
 bash scripts/build-kube.sh

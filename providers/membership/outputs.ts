@@ -8,8 +8,11 @@ import type { ClusterSummary } from "./summary";
 
 export type MembershipOutputs = MembershipInputs &
   ClusterSummary & {
-    /** The newest safety snapshot taken by this resource, kept across runs that took none. */
-    latestSnapshot?: SnapshotRecord;
+    /**
+     * The newest safety snapshot taken by this resource, kept across runs that took none; null
+     * before the first (a stack output that is undefined makes the CLI warn on every create).
+     */
+    latestSnapshot?: SnapshotRecord | null;
     /**
      * Set by a refresh: what the next `pulumi up` would do first (a repair), or why it would
      * refuse; null when the cluster is as wanted. Non-null makes `diff` ask for an update.
@@ -50,7 +53,7 @@ export function inputsOf(props: Record<string, unknown>): MembershipInputs {
 export function outputsOf(
   inputs: MembershipInputs,
   summary: ClusterSummary,
-  latestSnapshot?: SnapshotRecord,
+  latestSnapshot: SnapshotRecord | null = null,
   pendingChange: string | null = null,
 ): MembershipOutputs {
   return withoutUndefined({ ...inputs, ...summary, latestSnapshot, pendingChange });

@@ -110,7 +110,7 @@ export function createMembershipProvider(
     return outputsOf(
       inputsOf(inputs as unknown as Record<string, unknown>),
       result.summary,
-      result.snapshot ?? olds?.latestSnapshot,
+      result.snapshot ?? olds?.latestSnapshot ?? null,
     );
   };
 

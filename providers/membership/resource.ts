@@ -27,7 +27,7 @@ export class MembershipResource extends pulumi.dynamic.Resource {
   declare readonly rootPassword: pulumi.Output<string | undefined>;
   declare readonly snapshots: pulumi.Output<SnapshotSettings | undefined>;
   /** The newest safety snapshot: path, bytes, sha256, revision, member, takenAt. */
-  declare readonly latestSnapshot: pulumi.Output<SnapshotRecord | undefined>;
+  declare readonly latestSnapshot: pulumi.Output<SnapshotRecord | null>;
   declare readonly fixedAtCreation: pulumi.Output<Record<string, string> | undefined>;
   /** Planned member names (what preview shows), the live ones after a refresh. */
   declare readonly members: pulumi.Output<string[]>;

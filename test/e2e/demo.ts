@@ -1,8 +1,9 @@
 /**
- * `npm run demo`: the real program scaled 1 → 3 → 1 → 3 on a local stand-in for a Kubernetes
- * cluster, with a live table of members, pods and volumes and the time each step took. Starts the
- * control plane and the process kubelet, and stops everything it started: at the end, on failure
- * and on Ctrl-C.
+ * `npm run demo`: the program scaled 1 → 3 → 1 → 3 through the Pulumi CLI (`pulumi preview --diff`,
+ * then `pulumi up`, per step) on a local stand-in for a Kubernetes cluster, with a live table of
+ * members, pods and volumes and the time each step took; then an `up` with nothing to change, the
+ * CLI's own fixed cost. Starts the control plane and the process kubelet, and stops everything it
+ * started: at the end, on failure and on Ctrl-C.
  */
 import * as k8s from "@kubernetes/client-node";
 import * as fs from "node:fs";
@@ -13,7 +14,9 @@ import { type ClusterState, readClusterState } from "./clusterState";
 import { LiveView } from "./demo/liveView";
 import { formatTable, renderState } from "./demo/table";
 import { type LocalKubernetes, startLocalKubernetes } from "./localKubernetes";
-import { Stack, e2eStackSettings } from "./program/stack";
+import { PROGRESS_MARK, membershipChanges } from "./pulumi/output";
+import { PulumiStack, e2eStackSettings } from "./pulumi/stack";
+import { pulumiToolchain } from "./pulumi/toolchain";
 import { DataMarkers, waitSettled } from "./settled";
 
 /** Any free loopback range would do; this one is apart from the e2e scenarios' pod ranges. */
@@ -26,30 +29,40 @@ const CLUSTER: ClusterIdentity = {
   clusterDomain: "cluster.local",
 };
 
-const HEADER = `
+const header = (cli: string) => `
 etcd-k8s demo
 =============
-This runs the real program (index.ts: the EtcdCluster component and its membership provider)
-four times, as \`pulumi up\` would, with the stack's size set to ${SIZES.join(" → ")}.
+This runs the program (index.ts: the EtcdCluster component and its membership provider) with the
+Pulumi CLI (${cli}): for each size in ${SIZES.join(" → ")}, \`pulumi preview --diff\` shows the
+planned membership change, then \`pulumi up --yes\` makes it.
 
 It runs on a local stand-in for a Kubernetes cluster, started now and stopped at the end:
   - a real kube-apiserver and kube-controller-manager with their own etcd, on ${HOST};
   - a small "process kubelet" that runs each pod's etcd as a local process on its own
     loopback address (no containers), with a directory per volume.
-Nothing outside this machine is touched. The Pulumi CLI is not needed: test/e2e/program/ stands
-in for it (it applies the Kubernetes objects and drives the membership provider process).
-Ctrl-C stops everything.
+The stack ("demo") and its state live in a temporary directory, removed at the end. Nothing
+outside this machine is touched. Ctrl-C stops everything.
 `;
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-/** Program output as the demo shows it: the provider's steps, the objects applied. */
-function programLine(line: string): string {
-  const step = /\[etcd membership\] (.*)$/.exec(line);
-  if (step) return `    ${step[1]}`;
-  const resource = /^(\w+) urn:pulumi:.*?::.*?::(.*)::(.*)$/.exec(line);
-  if (resource) return `    ${resource[1]} ${resource[3]} (${resource[2]})`;
-  return `    ${line.trim()}`;
+/**
+ * What the demo shows of `pulumi up` as it runs: each resource created, updated or deleted and the
+ * provider's steps, each once (the CLI repeats the steps in its closing "Diagnostics:" section),
+ * then the summary.
+ */
+function upLines(show: (line: string) => void): (line: string) => void {
+  let section = "progress";
+  return (line) => {
+    if (/^(Diagnostics|Outputs|Resources):/.test(line)) section = line;
+    if (line.startsWith("Duration:")) show(`    ${line}`);
+    if (section === "Resources:" && /^\s+[+~-]? ?\d+ /.test(line)) show(`    ${line.trim()}`);
+    if (section !== "progress") return;
+    const step = line.indexOf(PROGRESS_MARK);
+    if (step >= 0) show(`    ${line.slice(step + PROGRESS_MARK.length)}`);
+    const done = /^\s*[+~-]\s+(\S+) (\S+) (created|updated|deleted) \(/.exec(line);
+    if (done) show(`    ${done[3]} ${done[1]} ${done[2]}`);
+  };
 }
 
 interface StepTime {
@@ -59,7 +72,7 @@ interface StepTime {
 }
 
 async function runDemo(view: LiveView, started: (k: LocalKubernetes) => void): Promise<void> {
-  view.log(HEADER);
+  view.log(header(pulumiToolchain().binary));
   const begin = Date.now();
   view.log(
     "Starting the control plane (etcd, kube-apiserver, kube-controller-manager) and the kubelet…",
@@ -79,19 +92,26 @@ async function runDemo(view: LiveView, started: (k: LocalKubernetes) => void): P
   config.loadFromString(controlPlane.kubeconfig);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-demo-stack-"));
   try {
-    const stack = new Stack({
+    let onLine: (line: string) => void = () => {};
+    const stack = new PulumiStack({
       stack: "demo",
       kubeconfigPath: controlPlane.kubeconfigPath,
-      stateDir,
+      workDir: stateDir,
       base: { ...e2eStackSettings(), namespace: CLUSTER.namespace },
-      onLine: (line) => view.log(programLine(line)),
+      onLine: (line) => onLine(line),
     });
     const data = new DataMarkers("demo/");
     const times: StepTime[] = [];
     let from = 0;
     for (const [index, size] of SIZES.entries()) {
       const step = from === 0 ? `create with size ${size}` : `size ${from} → ${size}`;
-      view.log(`\n▶ Step ${index + 1} of ${SIZES.length}: ${step} (pulumi up)`);
+      view.log(`\n▶ Step ${index + 1} of ${SIZES.length}: ${step}`);
+      view.log(`  pulumi preview --diff (size ${size}) plans:`);
+      onLine = () => {};
+      const preview = await stack.preview({ size });
+      for (const line of membershipChanges(preview.log)) view.log(`    ${line}`);
+      view.log(`  pulumi up --yes (preview took ${seconds(preview.ms)}):`);
+      onLine = upLines((line) => view.log(line));
       const stepStart = Date.now();
       const refresher = refreshTable(view, config, step, stepStart);
       let state: ClusterState;
@@ -114,6 +134,10 @@ async function runDemo(view: LiveView, started: (k: LocalKubernetes) => void): P
       ]);
       from = size;
     }
+    view.log("\n▶ pulumi up --yes with nothing to change: what the CLI costs by itself");
+    onLine = upLines((line) => view.log(line));
+    const unchanged = await stack.up();
+    times.push({ step: "no change", upMs: unchanged.ms, settleMs: 0 });
     view.log("\nTime per step:");
     for (const line of formatTable(
       ["STEP", "PULUMI UP", "PODS READY AFTER", "TOTAL"],

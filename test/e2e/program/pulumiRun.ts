@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import type { Props } from "../../engine/providerProcess";
 import type { ProgramJob } from "./runProgram";
+import { childProcesses } from "../support/processTree";
 
 export interface ProgramRun {
   exitCode: number | null;
@@ -41,30 +42,6 @@ export interface RunControl {
    * after the first, or after the run ended, do nothing.
    */
   armed?: (kill: () => void) => void;
-}
-
-/** Direct children of `pid`, from /proc (Linux). */
-export function childProcesses(pid: number): number[] {
-  try {
-    // One read where the kernel offers it (CONFIG_PROC_CHILDREN); else, or if it lists none, a
-    // scan of every process.
-    const listed = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
-    if (listed !== "") return listed.split(" ").map(Number);
-  } catch {
-    // Not offered here: scan.
-  }
-  const children: number[] = [];
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) children.push(Number(entry));
-    } catch {
-      // Exited while we looked.
-    }
-  }
-  return children;
 }
 
 /** Runs in flight: a parent that exits (Ctrl-C in the demo, a failed test) ends them too. */

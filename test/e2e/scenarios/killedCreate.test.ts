@@ -80,6 +80,7 @@ let paused: string[] = [];
 
 before(async () => {
   scenario = await Scenario.start({
+    standIn: true,
     name: "killed-create",
     host: "127.21.0.1",
     namespace: "e2e-killed-create",

@@ -17,7 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { withEtcd } from "../clusterState";
-import { StackRunError } from "../program/stack";
+import { StackRunError, firstError } from "../pulumi/stack";
 import { ClusterWriter } from "../support/clusterWriter";
 import { until } from "../support/poll";
 import { VoterMonitor } from "../support/voterMonitor";
@@ -120,7 +120,7 @@ async function refusedOverKeptVolumes(step: string, size: number, volumes: strin
     ),
   );
   assert.ok(error instanceof StackRunError, String(error));
-  const refusal = error.log.find((l) => l.startsWith("error: ")) ?? "";
+  const refusal = firstError(error.log) ?? "";
   assert.match(
     refusal,
     new RegExp(`refused: volumes older than the workload exist: ${volumes.join(", ")}\\.`),

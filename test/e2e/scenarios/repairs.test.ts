@@ -22,7 +22,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { type ClusterState, withEtcd } from "../clusterState";
-import { type RunResult, StackRunError } from "../program/stack";
+import { progressLines } from "../pulumi/output";
+import { type RunResult, StackRunError } from "../pulumi/stack";
 import { ClusterWriter } from "../support/clusterWriter";
 import { leaseHolder, snapshotObjects } from "../support/clusterObjects";
 import { until } from "../support/poll";
@@ -65,9 +66,8 @@ const POLL = { timeoutMs: 120_000, maxIntervalMs: 500 };
 const core = () => scenario.kubeConfig.makeApiClient(k8s.CoreV1Api);
 const namespace = () => scenario.cluster.namespace;
 
-/** Provider step lines of a run, as the engine printed them. */
-const stepsOf = (result: RunResult): string[] =>
-  result.log.filter((l) => l.includes("[etcd membership]")).map((l) => l.trim());
+/** Provider step lines of a run, as the CLI printed them. */
+const stepsOf = (result: RunResult): string[] => progressLines(result.log);
 
 function assertStep(result: RunResult, text: string): number {
   const steps = stepsOf(result);

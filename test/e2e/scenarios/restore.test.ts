@@ -241,7 +241,10 @@ test("step 4: the join configuration names member 0, one replica starts on the r
 test("step 5: the provider grows the restored cluster to 3", async () => {
   // `pulumi config set size 3`, `pulumi up --refresh`: the stack still says 2 members.
   const result = await scenario.up("up --refresh at size 3", { size: 3 }, { refresh: true });
-  assert.ok(result.log.some((l) => l.startsWith("refreshed ")));
+  assert.ok(
+    result.log.some((l) => /dynamic\/etcd:Membership etcd-membership refresh(ing|ed)\b/.test(l)),
+    "the membership resource is refreshed first",
+  );
   assert.ok(result.log.some((l) => l.includes("etcd-2: add as learner")));
   assert.notEqual(
     (result.outputs.latestSnapshot as SnapshotRecord).path,

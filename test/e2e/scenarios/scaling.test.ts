@@ -1,14 +1,17 @@
 /**
- * The real program (dist/index.js) on a real control plane with the process kubelet: create with
- * size 1, then 3, 1, 3 again, 3 → 5, 5 → 3 together with a pod template change, then destroy.
- * After each step the cluster must have settled: every pod Ready on the current template, the etcd
- * member list equal to the pods, one volume per member (pvcPolicy Delete), every key written
- * before readable on every member, no learner left. Pods on 127.3.1.x.
+ * The real program through the Pulumi CLI on a real control plane with the process kubelet: create
+ * with size 1, then 3, 1, 3 again, 3 → 5, 5 → 3 together with a pod template change, then destroy.
+ * Each size change is previewed first (`pulumi preview --diff`), and the preview must name the
+ * members added or removed, the plan and the size. After each step the cluster must have settled:
+ * every pod Ready on the current template, the etcd member list equal to the pods, one volume per
+ * member (pvcPolicy Delete), every key written before readable on every member, no learner left.
+ * Pods on 127.3.1.x.
  */
 import * as k8s from "@kubernetes/client-node";
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { joinConfigMapName } from "../../../components/naming";
+import { membershipPreview } from "../pulumi/output";
 import { until } from "../support/poll";
 import { Scenario } from "./harness";
 
@@ -27,6 +30,14 @@ before(async () => {
 after(async () => {
   await scenario?.stop();
 });
+
+/** The membership resource's block of `pulumi preview --diff`, as the user reads it. */
+async function previewed(step: string, size: number): Promise<string> {
+  const preview = await scenario.preview(step, { size });
+  const block = membershipPreview(preview.log);
+  assert.ok(block.length > 0, `the preview changes the membership:\n${preview.log.join("\n")}`);
+  return block.join("\n");
+}
 
 async function scaleStep(step: string, size: number, changes: Record<string, unknown> = {}) {
   const result = await scenario.up(step, { size, ...changes });
@@ -50,12 +61,28 @@ test("create with size 1", async () => {
 });
 
 test("1 → 3", async () => {
+  const preview = await previewed("1 → 3", 3);
+  for (const line of [
+    '+ [1]: "etcd-1"',
+    '+ [2]: "etcd-2"',
+    '~ plan           : "bootstrap etcd-0" => "add etcd-1, etcd-2 as learners one at a time, promoting each"',
+    "~ size           : 1 => 3",
+  ])
+    assert.ok(preview.includes(line), `preview shows ${line}:\n${preview}`);
   const { ids } = await scaleStep("1 → 3", 3);
   assert.equal(ids.get("etcd-0"), lastIds.get("etcd-0"), "etcd-0 stays the same member");
   lastIds = ids;
 });
 
 test("3 → 1: the removed members' volumes are deleted (pvcPolicy Delete)", async () => {
+  const preview = await previewed("3 → 1", 1);
+  for (const line of [
+    '- [1]: "etcd-1"',
+    '- [2]: "etcd-2"',
+    '"remove etcd-2, then etcd-1 (leader moved first if needed) and delete their volumes"',
+    "~ size           : 3 => 1",
+  ])
+    assert.ok(preview.includes(line), `preview shows ${line}:\n${preview}`);
   const { state } = await scaleStep("3 → 1", 1);
   assert.deepEqual(
     state.volumes.map((v) => v.name),
@@ -71,6 +98,9 @@ test("1 → 3 again: etcd-1 and etcd-2 join as new members on new volumes", asyn
 });
 
 test("3 → 5", async () => {
+  const preview = await previewed("3 → 5", 5);
+  for (const line of ['+ [3]: "etcd-3"', '+ [4]: "etcd-4"', "~ size           : 3 => 5"])
+    assert.ok(preview.includes(line), `preview shows ${line}:\n${preview}`);
   await scaleStep("3 → 5", 5);
 });
 
@@ -100,9 +130,11 @@ test("destroy: volumes and namespace are kept, everything else is gone", async (
   const result = await scenario.destroy();
   const { namespace } = scenario.cluster;
   assert.ok(
-    result.log.includes(
-      `retained Namespace ${namespace} (retainOnDelete: dropped from the stack, left in place)`,
+    result.log.some(
+      (l) =>
+        l.includes(`kubernetes:core/v1:Namespace ${namespace} deleted`) && l.includes("[retain]"),
     ),
+    "the Namespace is retained (retainOnDelete)",
   );
   const core = scenario.kubeConfig.makeApiClient(k8s.CoreV1Api);
   // The garbage collector removes the pods after their StatefulSet; the kubelet stops them.
