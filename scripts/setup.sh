@@ -35,3 +35,4 @@ fi
 
 bash scripts/install-etcd.sh
 bash scripts/build-kube.sh
+bash scripts/fetch-cert-manager-crds.sh

@@ -108,7 +108,17 @@ function parentOf(pid: number): number | undefined {
   return Number.isInteger(ppid) ? ppid : undefined;
 }
 
+/**
+ * The program a process runs: the name of its executable, else its comm. A script started through
+ * its `#!/bin/sh` line, as the CLI starts `pulumi-resource-pulumi-nodejs`, runs the shell (`dash`,
+ * `bash`) while its comm is the script's own name.
+ */
 function commandOf(pid: number): string | undefined {
+  try {
+    return nodeFs().readlinkSync(`/proc/${pid}/exe`).split("/").pop();
+  } catch {
+    // Not ours to read, or already gone: the comm may still be readable.
+  }
   try {
     return nodeFs().readFileSync(`/proc/${pid}/comm`, "utf8").trim();
   } catch {

@@ -34,6 +34,7 @@ function processWatchdog(): Watchdog {
   if (shared[key]) return shared[key];
   const dog: Watchdog = { runs: 0 };
   const engine = watchEngine();
+  survivePipesClosed();
   setInterval(() => {
     if (dog.runs > 0) return;
     try {
@@ -44,6 +45,20 @@ function processWatchdog(): Watchdog {
   }, 1_000).unref();
   shared[key] = dog;
   return dog;
+}
+
+/**
+ * The engine reads this process's stdout and stderr; once it is killed, every write fails with
+ * EPIPE. Unhandled, that error reaches the dynamic-provider host's uncaughtException handler,
+ * which reports it on stderr, fails again, and so on: the process spun at full CPU with growing
+ * memory (seen with the real CLI). Output nobody reads is dropped instead, and the run goes on to
+ * stop before its next step.
+ */
+function survivePipesClosed(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+    });
 }
 
 /** Counts a run as in progress for the watchdog while it lasts. */

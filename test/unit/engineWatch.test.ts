@@ -1,11 +1,13 @@
 /**
  * The engine watch in real processes: a "provider" process whose "engine" (an intermediate node
- * process) is killed with SIGKILL, directly below it or through a launcher shell as the
- * `pulumi-resource-pulumi-nodejs` script starts it. The provider reports on a pipe it inherited
- * from this test, which outlives the engine.
+ * process) is killed with SIGKILL, directly below it, through `sh -c`, or through a launcher script
+ * run by its `#!/bin/sh` line as the CLI runs `pulumi-resource-pulumi-nodejs`. The provider reports
+ * on a pipe it inherited from this test, which outlives the engine.
  */
 import * as assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { describe, it } from "node:test";
@@ -35,13 +37,20 @@ setInterval(() => {
 }, 50);
 `;
 
-/** The engine: starts the provider (through `sh` when asked), reports its pid, then idles. */
+/**
+ * The engine: starts the provider (LAUNCH: "direct", "shell" through `sh -c`, or "script", a
+ * launcher script file), reports its pid, then idles.
+ */
 const ENGINE_SCRIPT = `
 const { spawn } = require("node:child_process");
-const viaShell = process.env.VIA_SHELL === "1";
-const command = viaShell ? "sh" : process.execPath;
+const launch = process.env.LAUNCH;
+const command = { direct: process.execPath, shell: "sh", script: process.env.LAUNCHER }[launch];
 // "; exit $?" keeps the shell from exec-ing node, as in the launcher script.
-const args = viaShell ? ["-c", '"$NODE" -e "$PROVIDER_SCRIPT"; exit $?'] : ["-e", process.env.PROVIDER_SCRIPT];
+const args = {
+  direct: ["-e", process.env.PROVIDER_SCRIPT],
+  shell: ["-c", '"$NODE" -e "$PROVIDER_SCRIPT"; exit $?'],
+  script: [],
+}[launch];
 const child = spawn(command, args, {
   stdio: ["ignore", "inherit", "inherit"],
   env: { ...process.env, NODE: process.execPath },
@@ -82,16 +91,28 @@ function reports(child: ChildProcess) {
  * exits once it reported; should a check fail first, it and the engine end themselves after two
  * minutes (they are not killed by pid here, which could by then belong to another process).
  */
-async function engineKilledUnderProvider(viaShell: boolean) {
+type Launch = "direct" | "shell" | "script";
+
+/** A launcher like `pulumi-resource-pulumi-nodejs`: a `#!/bin/sh` script that runs node without exec. */
+function launcherScript(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-launcher-"));
+  const file = path.join(dir, "pulumi-resource-pulumi-nodejs");
+  fs.writeFileSync(file, '#!/bin/sh\n"$NODE" -e "$PROVIDER_SCRIPT" $@\n', { mode: 0o755 });
+  return file;
+}
+
+async function engineKilledUnderProvider(launch: Launch) {
+  const launcher = launcherScript();
   const engine = spawn(process.execPath, ["-e", ENGINE_SCRIPT], {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, WATCH_MODULE, PROVIDER_SCRIPT, VIA_SHELL: viaShell ? "1" : "0" },
+    env: { ...process.env, WATCH_MODULE, PROVIDER_SCRIPT, LAUNCH: launch, LAUNCHER: launcher },
   });
   try {
-    return await killEngine(engine, viaShell);
+    return await killEngine(engine, launch !== "direct");
   } finally {
     engine.kill("SIGKILL");
     engine.stdout?.destroy();
+    fs.rmSync(path.dirname(launcher), { recursive: true, force: true });
   }
 }
 
@@ -123,24 +144,28 @@ async function killEngine(engine: ChildProcess, viaShell: boolean) {
 
 describe("the engine watch", () => {
   it("reports the engine gone once its parent is killed, and not before", async () => {
-    const { gone, launch, provider } = await engineKilledUnderProvider(false);
+    const { gone, launch, provider } = await engineKilledUnderProvider("direct");
     assert.equal(
       gone.message,
       `the Pulumi engine that started this provider (pid ${launch.engine}) has exited; provider pid ${provider.provider} stops before its next step. The cluster is left between steps; run pulumi up again to continue from its live state.`,
     );
   });
 
-  it("looks through the launcher shell, which outlives the engine", async () => {
-    const { gone, launch } = await engineKilledUnderProvider(true);
-    assert.match(
-      gone.message as string,
-      new RegExp(
-        `^the Pulumi engine that started this provider \\(pid ${launch.engine}, through sh pid ${launch.started}\\) has exited; `,
-      ),
-    );
-    // The shell itself is still there: only the engine is gone.
-    assert.doesNotThrow(() => process.kill(launch.started as number, 0));
-  });
+  for (const [launch, how] of [
+    ["shell", "sh -c"],
+    ["script", "a #!/bin/sh launcher script"],
+  ] as const)
+    it(`looks through the launcher shell (${how}), which outlives the engine`, async () => {
+      const { gone, launch: started } = await engineKilledUnderProvider(launch);
+      assert.match(
+        gone.message as string,
+        new RegExp(
+          `^the Pulumi engine that started this provider \\(pid ${started.engine}, through (sh|dash|bash) pid ${started.started}\\) has exited; `,
+        ),
+      );
+      // The shell itself is still there: only the engine is gone.
+      assert.doesNotThrow(() => process.kill(started.started as number, 0));
+    });
 
   it("sees this test's own engine (the test runner) alive", () => {
     assert.equal(watchEngine().alive(), true);

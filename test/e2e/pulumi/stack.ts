@@ -20,8 +20,11 @@ const TEST_PASSPHRASE = "etcd-k8s-e2e";
 export type StackSettings = Record<string, string | number | boolean | object>;
 
 /** The e2e stack file's settings. */
-export function e2eStackSettings(root = repoRoot()): StackSettings {
-  const file = path.join(root, E2E_STACK_FILE);
+export const e2eStackSettings = (root = repoRoot()): StackSettings =>
+  stackFileSettings(path.join(root, E2E_STACK_FILE));
+
+/** A stack file's settings, keyed without the project prefix. */
+export function stackFileSettings(file: string): StackSettings {
   const config = (load(fs.readFileSync(file, "utf8")) as { config?: StackSettings }).config ?? {};
   return Object.fromEntries(
     Object.entries(config).map(([key, value]) => [key.replace(`${PROJECT}:`, ""), value]),

@@ -18,7 +18,6 @@ import {
 } from "../localKubernetes";
 import { DEFAULTS } from "../../../components/config/settings";
 import { DEFAULT_CLUSTER_NAME } from "../../../components/config/stackConfig";
-import * as standIn from "../program/stack";
 import { progressLines } from "../pulumi/output";
 import {
   PulumiStack,
@@ -48,23 +47,14 @@ export interface ScenarioOptions extends Pick<
   clientTLS?: ClientTLS;
   /** Added to the environment of every run (and of the provider process it starts). */
   env?: NodeJS.ProcessEnv;
-  /** Runs the program on the engine stand-in (test/e2e/program/) instead of the Pulumi CLI. */
-  standIn?: boolean;
 }
-
-/** The stack a scenario drives: through the Pulumi CLI, or (until ported) the stand-in. */
-type ScenarioStack = Pick<PulumiStack, "config"> & {
-  up(changes?: StackSettings, options?: UpOptions): Promise<RunResult>;
-  destroy(): Promise<RunResult>;
-  preview?: PulumiStack["preview"];
-};
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 export class Scenario {
   readonly cluster: ClusterIdentity;
   readonly kubeConfig = new k8s.KubeConfig();
-  readonly stack: ScenarioStack;
+  readonly stack: PulumiStack;
   /** How the checks reach the members when they require TLS. */
   readonly etcdTLS: EtcdTLS | undefined;
   /** One key per step: all must stay readable. */
@@ -79,7 +69,6 @@ export class Scenario {
     settings: StackSettings,
     clientTLS?: ClientTLS,
     private readonly env?: NodeJS.ProcessEnv,
-    private readonly standIn = false,
   ) {
     this.kubeConfig.loadFromString(kubernetes.controlPlane.kubeconfig);
     this.stack = this.makeStack(stateDir, { ...e2eStackSettings(), ...settings }, "");
@@ -113,22 +102,19 @@ export class Scenario {
       { ...options.settings, namespace: options.namespace },
       options.clientTLS,
       options.env,
-      options.standIn,
     );
   }
 
   /** A stack of this scenario's program whose state and config live in `dir`. */
-  private makeStack(dir: string, base: StackSettings, label: string): ScenarioStack {
-    const common = {
+  private makeStack(dir: string, base: StackSettings, label: string): PulumiStack {
+    return new PulumiStack({
       stack: `e2e-${this.name}`,
       kubeconfigPath: this.kubernetes.controlPlane.kubeconfigPath,
+      workDir: dir,
       base,
       onLine: (line: string) => console.log(`  ${label}| ${line}`),
       ...(this.env ? { env: this.env } : {}),
-    };
-    if (!this.standIn) return new PulumiStack({ ...common, workDir: dir });
-    const stack = new standIn.Stack({ ...common, stack: "e2e", stateDir: dir });
-    return stack as unknown as ScenarioStack;
+    });
   }
 
   async stop(): Promise<void> {
@@ -145,7 +131,7 @@ export class Scenario {
    * directory of its own (so two runs at once cannot corrupt each other's checkpoint). Its lines
    * are printed with `label`.
    */
-  forkStack(label: string): ScenarioStack {
+  forkStack(label: string): PulumiStack {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `etcd-k8s-${this.name}-${label}-`));
     this.forks.push(dir);
     fs.cpSync(this.stateDir, dir, { recursive: true });
@@ -166,7 +152,6 @@ export class Scenario {
 
   /** `pulumi preview --diff` with these settings changed (and kept for the next `up`). */
   async preview(step: string, changes: StackSettings = {}): Promise<RunResult> {
-    if (!this.stack.preview) throw new Error("the engine stand-in has no preview");
     console.log(`--- ${this.name}: ${step}: preview`);
     const result = await this.stack.preview(changes);
     console.log(`[timing] ${this.name}: ${step}: preview ${seconds(result.ms)}`);

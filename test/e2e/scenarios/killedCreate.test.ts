@@ -1,15 +1,20 @@
 /**
- * A create of size 3 whose engine is killed at every step boundary (issue 9, part 5, scenarios 1
- * and 8), through the real program on a real control plane with the process kubelet.
+ * A create of size 3 whose `pulumi up` is killed at every step boundary (issue 9, part 5,
+ * scenarios 1 and 8; issue 10, part 4), through the Pulumi CLI on a real control plane with the
+ * process kubelet.
  *
- * Each cycle: `up` is SIGKILLed right when its provider prints its first step line (the provider's
- * own output, followed through a log file of the test's; see support/providerOutputLog.ts), so
- * cycle N kills the create at its N-th step boundary. The provider, orphaned, must finish the step
- * in progress, print no further step, release the change lease and exit by itself. Then the
- * create is retried while no member answers (every etcd process paused): it must refuse, or wait
- * without changing anything (then it is killed too); replicas, pods, claims and the cluster record
- * are compared before and after. Then the members are resumed and the next cycle retries. The
- * cycles end when a retry completes without having printed a step: the cluster is at 3.
+ * Each cycle: the CLI is SIGKILLed right when the provider prints its first step line (the
+ * provider's own output, followed through a log file of the test's; see
+ * support/providerOutputLog.ts), so cycle N kills the create at its N-th step boundary. The
+ * provider, orphaned, must finish the step in progress, print no further step, release the change
+ * lease and exit by itself. The CLI's own plugins (language host, Kubernetes plugin) stay behind
+ * idle, as Pulumi leaves them; the test stops them. The next `pulumi up` must refuse with the
+ * stack's lock and name `pulumi cancel`; after `pulumi cancel` the create is retried while no
+ * member answers (every etcd process paused): it must refuse, or wait without changing anything
+ * (then it is killed too); replicas, pods, claims and the cluster record are compared before and
+ * after. Then the members are resumed and the next cycle retries (warning of the pending create,
+ * which it finishes from the record). The cycles end when a retry completes without having
+ * printed a step: the cluster is at 3.
  *
  * One boundary has no retry while paused: right after the record names a new learner whose pod is
  * not started yet. A retry then starts that pod even while no member answers (README, "Unobserved
@@ -26,8 +31,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import * as k8s from "@kubernetes/client-node";
-import type { KilledRun } from "../program/pulumiRun";
-import { StackRunError } from "../program/stack";
+import type { KilledRun } from "../pulumi/run";
+import { StackRunError, firstError } from "../pulumi/stack";
 import { ClusterWriter } from "../support/clusterWriter";
 import { type ObjectsSnapshot, leaseHolder, snapshotObjects } from "../support/clusterObjects";
 import { processRuns, waitAllGone } from "../support/orphans";
@@ -80,7 +85,6 @@ let paused: string[] = [];
 
 before(async () => {
   scenario = await Scenario.start({
-    standIn: true,
     name: "killed-create",
     host: "127.21.0.1",
     namespace: "e2e-killed-create",
@@ -114,32 +118,71 @@ function linesOf(pids: number[], fromMs: number): string {
     .join("\n");
 }
 
+const commandOf = (pid: number): string => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+};
+
 /** Kills an orphaned provider of ours that still runs (checked by its command line: pids recycle). */
 function stopOrphan(pid: number): void {
   orphans.delete(pid);
-  let command: string;
-  try {
-    command = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-  } catch {
-    return;
-  }
-  if (processRuns(pid) && command.includes("dynamic-provider")) process.kill(pid, "SIGKILL");
+  if (processRuns(pid) && commandOf(pid).includes("dynamic-provider")) process.kill(pid, "SIGKILL");
+}
+
+/** Pulumi's own plugins, which a killed CLI leaves running idle, for ever. */
+const PULUMI_PLUGINS = /pulumi-language-nodejs|pulumi-resource-kubernetes/;
+
+/**
+ * The processes a killed CLI left: Pulumi's own plugins are stopped at once; the rest (the
+ * program, the dynamic provider and the shell that launched it) must exit by themselves, and are
+ * returned with the provider itself.
+ */
+function sortOrphans(killed: KilledRun): { mustExit: number[]; provider: number[] } {
+  const commands = killed.orphans.map((pid) => ({ pid, command: commandOf(pid) }));
+  for (const { pid, command } of commands)
+    if (PULUMI_PLUGINS.test(command)) process.kill(pid, "SIGKILL");
+  const mustExit = commands.filter((c) => !PULUMI_PLUGINS.test(c.command)).map((c) => c.pid);
+  const provider = commands.filter((c) => c.command.includes("dynamic-provider")).map((c) => c.pid);
+  for (const pid of mustExit) orphans.add(pid);
+  return { mustExit, provider };
 }
 
 /** How long the orphans of a killed run took to exit; fails with what they printed after the kill. */
-async function orphansGone(killed: KilledRun, timeoutMs = ORPHAN_EXIT_MS): Promise<number> {
+async function orphansGone(
+  killed: KilledRun,
+  pids: number[],
+  timeoutMs = ORPHAN_EXIT_MS,
+): Promise<number> {
   try {
-    const ms = await waitAllGone(killed.orphans, timeoutMs);
-    for (const pid of killed.orphans) orphans.delete(pid);
+    const ms = await waitAllGone(pids, timeoutMs);
+    for (const pid of pids) orphans.delete(pid);
     return ms;
   } catch (error) {
     const holder = await leaseHolder(scenario.kubeConfig, scenario.cluster).catch(String);
     throw new Error(
       `${(error as Error).message}; killed at ${stamp(killed.atMs)}; lease holder now ` +
-        `${JSON.stringify(holder)}; what they printed:\n${linesOf(killed.orphans, killed.atMs)}`,
+        `${JSON.stringify(holder)}; what they printed:\n${linesOf(pids, killed.atMs)}`,
       { cause: error },
     );
   }
+}
+
+/**
+ * What a user meets after a killed `pulumi up`: the next command refuses with the stack's lock and
+ * names `pulumi cancel`, which releases it.
+ */
+async function recoverFromKill(): Promise<void> {
+  const locked = await scenario.stack.pulumi(["preview", "--non-interactive"], {
+    allowFailure: true,
+  });
+  const lockText = locked.log.join("\n");
+  assert.match(lockText, /the stack is currently locked by 1 lock\(s\)/, lockText);
+  assert.match(lockText, /delete the lock file with `pulumi cancel`/, lockText);
+  const cancel = await scenario.stack.cancel();
+  assert.match(cancel.log.join("\n"), /has been canceled/);
 }
 
 interface KilledCycle {
@@ -166,25 +209,28 @@ async function killAtFirstStep(label: string): Promise<KilledCycle | undefined> 
     return m !== null && m[3] !== undefined && m[3] === m[4];
   };
   try {
-    const { run, exitMs } = await watched(watch!, label, async () => {
+    const { run, exitMs, left } = await watched(watch!, label, async () => {
       const run = await scenario.up(label, { size: 3 }, { armed: (k) => (kill = k) });
-      for (const pid of run.killed?.orphans ?? []) orphans.add(pid);
       if (!run.killed) return { run, exitMs: 0 };
-      if (!lastStep()) return { run, exitMs: await orphansGone(run.killed) };
+      const left = sortOrphans(run.killed);
+      if (!lastStep()) return { run, exitMs: await orphansGone(run.killed, left.mustExit), left };
       // The create's last step: see the test "an orphan whose step was the create's last exits".
-      const exitMs = await orphansGone(run.killed, LAST_STEP_ORPHAN_MS).catch((error: Error) => {
-        lingering.push(`"${shortStep(first!)}": ${error.message}`);
-        return undefined;
-      });
-      return { run, exitMs };
+      const exitMs = await orphansGone(run.killed, left.mustExit, LAST_STEP_ORPHAN_MS).catch(
+        (error: Error) => {
+          lingering.push(`"${shortStep(first!)}": ${error.message}`);
+          return undefined;
+        },
+      );
+      return { run, exitMs, left };
     });
-    if (!run.killed) {
+    if (!run.killed || !left) {
       assert.ok(!first, `a run that printed a step is killed at it: ${first?.text}`);
       return undefined;
     }
+    await recoverFromKill();
     assert.ok(first, "killed at a step line");
-    assert.equal(run.killed.orphans.length, 1, "the run's one child, the provider, is orphaned");
-    const [pid] = run.killed.orphans;
+    assert.equal(left.provider.length, 1, "one dynamic provider is orphaned");
+    const [pid] = left.provider;
     assert.equal(first.pid, pid, "the step line came from the orphaned provider");
     // The engine is gone once its exit was seen; a step begun while the kill was landing was
     // begun while the engine still ran.
@@ -290,15 +336,15 @@ async function retryWhilePaused(label: string, holdBack?: string): Promise<strin
       try {
         const run = await scenario.up(label, { size: 3 }, { armed: (k) => (kill = k) });
         if (!run.killed) assert.fail(`a retry while ${pods.join(", ")} are paused completed`);
-        for (const pid of run.killed.orphans) orphans.add(pid);
-        const exitMs = await orphansGone(run.killed);
+        const exitMs = await orphansGone(run.killed, sortOrphans(run.killed).mustExit);
+        await recoverFromKill();
         return (
           `waited ("${shortStep(waitLine!)}"), killed after ${seconds(run.killed.atMs - waitLine!.atMs)}, ` +
           `orphan exited ${seconds(exitMs)} later`
         );
       } catch (error) {
         if (!(error instanceof StackRunError)) throw error;
-        const refusal = error.log.find((l) => l.startsWith("error: ")) ?? error.message;
+        const refusal = firstError(error.log) ?? error.message;
         assert.match(refusal, /refused: no etcd member answers/);
         assert.match(refusal, /nothing was changed/);
         return "refused: no etcd member answers … nothing was changed";

@@ -67,3 +67,18 @@ export function etcd35Binary(root = repoRoot()): string {
   }
   return binary;
 }
+
+/** cert-manager's CRD files, from scripts/fetch-cert-manager-crds.sh. */
+export function certManagerCrdFiles(root = repoRoot()): string[] {
+  const parent = path.join(root, ".tools/cert-manager");
+  const versions = fs.existsSync(parent) ? fs.readdirSync(parent) : [];
+  const dir = versions.length > 0 ? path.join(parent, versions.sort().at(-1)!, "crds") : "";
+  const files =
+    dir && fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")) : [];
+  if (files.length === 0) {
+    throw new Error(
+      `cert-manager's CRDs are missing under ${parent}: run 'bash scripts/fetch-cert-manager-crds.sh'`,
+    );
+  }
+  return files.map((f) => path.join(dir, f));
+}
