@@ -171,8 +171,10 @@ async function orphansGone(
 }
 
 /**
- * What a user meets after a killed `pulumi up`: the next command refuses with the stack's lock and
- * names `pulumi cancel`, which releases it.
+ * What a user meets after a killed `pulumi up`, and the recovery the README gives: the next
+ * command refuses with the stack's lock and names `pulumi cancel`, which releases it; then
+ * `pulumi refresh --clear-pending-creates` drops the create the killed run left pending (else
+ * every later run warns of it, even once the resource exists).
  */
 async function recoverFromKill(): Promise<void> {
   const locked = await scenario.stack.pulumi(["preview", "--non-interactive"], {
@@ -183,6 +185,7 @@ async function recoverFromKill(): Promise<void> {
   assert.match(lockText, /delete the lock file with `pulumi cancel`/, lockText);
   const cancel = await scenario.stack.cancel();
   assert.match(cancel.log.join("\n"), /has been canceled/);
+  await scenario.stack.pulumi(["refresh", "--yes", "--clear-pending-creates", "--non-interactive"]);
 }
 
 interface KilledCycle {
@@ -398,6 +401,11 @@ test("a create of 3 killed at every step boundary, retried while no member answe
     );
   }
   assert.ok(cycle < MAX_CYCLES, `the create completed within ${MAX_CYCLES} cycles`);
+  const last = await scenario.up("an up after the recovery", { size: 3 });
+  assert.ok(
+    !last.log.some((l) => l.includes("pending operations")),
+    "no pending operation is left to warn of",
+  );
   console.log(
     `[timing] killed-create: ${cycle} boundaries in ${seconds(Date.now() - started)}: ` +
       [...kinds].map(([k, n]) => `${k} ${n}`).join(", "),

@@ -4,7 +4,7 @@
  * `pulumi up`: `stack init`, the file's config, the root password with `pulumi config set --secret
  * --path` where auth is on, then `pulumi preview --diff`. cert-manager's CRDs are installed (from
  * its Go module), since the staging and prod stacks declare Certificates. The preview must plan the
- * whole cluster, show the password nowhere, and create nothing. Control plane on 127.22.0.1.
+ * whole cluster, show the password nowhere, and create nothing. Control plane on 127.25.0.1.
  */
 import * as k8s from "@kubernetes/client-node";
 import { loadAll } from "js-yaml";
@@ -27,9 +27,9 @@ const PASSWORD = "stack-file-preview-Pa55";
 
 before(async () => {
   kubernetes = await startLocalKubernetes({
-    host: "127.22.0.1",
+    host: "127.25.0.1",
     nodeName: "stack-files-kubelet",
-    podIPRange: { first: "127.22.1.1", last: "127.22.1.254" },
+    podIPRange: { first: "127.25.1.1", last: "127.25.1.254" },
   });
   kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromString(kubernetes.controlPlane.kubeconfig);
