@@ -24,6 +24,7 @@ import { kubernetesMembershipProvider } from "../providers/membership/kubernetes
 import { MembershipResource } from "../providers/membership/resource";
 import type { SnapshotRecord } from "../providers/snapshot/store";
 import { snapshotInput } from "./snapshotDirectory";
+import { type KubernetesTargetArgs, kubernetesTarget } from "./kubernetesTarget";
 import type { MemberStatus } from "../providers/membership/summary";
 
 export const ETCD_CLUSTER_TYPE = "etcd-k8s:index:EtcdCluster";
@@ -59,21 +60,28 @@ export class EtcdCluster extends pulumi.ComponentResource {
   public readonly latestSnapshot: pulumi.Output<SnapshotRecord | null>;
 
   /** Throws a `ValidationError` naming every bad argument before anything is registered. */
-  constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    const settings = resolveClusterSettings(`EtcdCluster ${JSON.stringify(name)}`, args, name);
+  constructor(
+    name: string,
+    args: EtcdClusterArgs & KubernetesTargetArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
+    const subject = `EtcdCluster ${JSON.stringify(name)}`;
+    const settings = resolveClusterSettings(subject, args, name);
     super(ETCD_CLUSTER_TYPE, name, {}, opts);
     const identity = clusterIdentity(settings);
+    const target = kubernetesTarget(subject, name, args, opts, this);
+    const parentOpts = { parent: this, ...(target.provider ? { provider: target.provider } : {}) };
 
     // Kept on `pulumi destroy`: deleting a namespace deletes the volumes in it, which the
     // StatefulSet's whenDeleted=Retain promises to keep.
     const namespace = settings.createNamespace
       ? new k8s.core.v1.Namespace(settings.namespace, namespaceArgs(settings), {
-          parent: this,
+          ...parentOpts,
           retainOnDelete: true,
         })
       : undefined;
     const afterNamespace: pulumi.Resource[] = namespace ? [namespace] : [];
-    const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: afterNamespace };
+    const childOpts: pulumi.CustomResourceOptions = { ...parentOpts, dependsOn: afterNamespace };
 
     const peerService = new k8s.core.v1.Service(
       naming.peerServiceName(identity),
@@ -123,6 +131,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         ...(settings.auth.rootPassword === undefined
           ? {}
           : { rootPassword: pulumi.secret(settings.auth.rootPassword) }),
+        ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}),
         fixedAtCreation: {
           "storage.size": settings.storage.size,
           "storage.className": settings.storage.className ?? "(cluster default)",

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Copies cert-manager's CustomResourceDefinitions (cert-manager.io: Certificate, Issuer, …) out of
-# its Go module into .tools/cert-manager/<version>/crds, for the tests that preview the staging and
-# prod stacks (their Certificates need the CRDs on the API server). Reuses a finished copy.
+# Copies cert-manager's CustomResourceDefinitions of the cert-manager.io group (Certificate,
+# CertificateRequest, Issuer, ClusterIssuer) out of its Go module into
+# .tools/cert-manager/<version>/crds, for the tests that preview the staging and prod stacks (their
+# Certificates need the CRDs on the API server). The acme.cert-manager.io ones are left out: nothing
+# here uses them, and Kubernetes 1.32 rejects the Challenge CRD of v1.21 ("type: Required value").
+# Reuses a finished copy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=v1.21.2
@@ -16,6 +19,5 @@ if [ -z "$dir" ]; then
   exit 1
 fi
 mkdir -p "$out"
-install -m 644 "$dir"/deploy/crds/*.yaml "$out/"
-rm -f "$out/README.md"
+install -m 644 "$dir"/deploy/crds/cert-manager.io_*.yaml "$out/"
 echo "cert-manager-crds: cert-manager $version CRDs in $out"

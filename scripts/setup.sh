@@ -25,14 +25,19 @@ echo "setup: node $(node --version), npm $(npm --version)"
 
 npm ci --no-audit --no-fund
 
+# The Go builds run side by side: each leaves a core idle at times (linking, large packages).
+bash scripts/install-etcd.sh
 theirs=$(command -v pulumi || true)
 if [ -n "$theirs" ] && [ "$theirs" != "$tools/pulumi/bin/pulumi" ]; then
   echo "setup: using your Pulumi CLI $theirs ($(pulumi version)); it fetches its plugins itself"
+  pulumi_build=
 else
-  bash scripts/build-pulumi.sh
+  bash scripts/build-pulumi.sh &
+  pulumi_build=$!
+fi
+bash scripts/build-kube.sh
+if [ -n "$pulumi_build" ]; then
+  wait "$pulumi_build"
   echo "setup: using the Pulumi CLI built into $tools/pulumi/bin; 'source scripts/env.sh' puts it on PATH"
 fi
-
-bash scripts/install-etcd.sh
-bash scripts/build-kube.sh
 bash scripts/fetch-cert-manager-crds.sh

@@ -73,6 +73,8 @@ export interface PulumiStackOptions {
   onLine?: (line: string) => void;
   /** Added to every command's environment (and so to the plugins'). */
   env?: NodeJS.ProcessEnv;
+  /** The folder of the project's Pulumi.yaml (default: the repository, this project). */
+  projectDir?: string;
 }
 
 /**
@@ -103,6 +105,10 @@ export class PulumiStack {
   constructor(private readonly options: PulumiStackOptions) {
     this.settings = { ...(options.base ?? e2eStackSettings()) };
     this.configFile = path.join(options.workDir, `Pulumi.${options.stack}.yaml`);
+  }
+
+  get projectDir(): string {
+    return this.options.projectDir ?? repoRoot();
   }
 
   get name(): string {
@@ -140,7 +146,7 @@ export class PulumiStack {
       none: [],
     }[scope];
     const run = await runPulumi(this.toolchain.binary, [...args, ...flags], {
-      cwd: repoRoot(),
+      cwd: this.projectDir,
       env: this.env,
       ...(this.options.onLine ? { onLine: this.options.onLine } : {}),
       ...(control.armed ? { armed: control.armed } : {}),
@@ -164,7 +170,7 @@ export class PulumiStack {
       ["stack", "init", stack, "--secrets-provider", "passphrase", "--non-interactive"],
       { scope: "none" },
     );
-    const written = path.join(repoRoot(), `Pulumi.${stack}.yaml`);
+    const written = path.join(this.projectDir, `Pulumi.${stack}.yaml`);
     fs.copyFileSync(written, this.configFile);
     fs.rmSync(written);
     await this.setConfig(this.settings);

@@ -177,7 +177,8 @@ async function orphansGone(
  * every later run warns of it, even once the resource exists).
  */
 async function recoverFromKill(): Promise<void> {
-  const locked = await scenario.stack.pulumi(["preview", "--non-interactive"], {
+  // `preview` takes no lock; `up` is refused before it changes anything.
+  const locked = await scenario.stack.pulumi(["up", "--yes", "--non-interactive"], {
     allowFailure: true,
   });
   const lockText = locked.log.join("\n");
