@@ -95,7 +95,7 @@ test("dev: one member over plain http", async () => {
 test("staging: three members, cert-manager Certificates, a NetworkPolicy, auth", async () => {
   const log = await previewStackFile("staging", 3);
   const certificates = log.filter((l) =>
-    /^\s*\+\s+kubernetes:cert-manager.io\/v1:Certificate /.test(l),
+    /^\s*\+ kubernetes:cert-manager\.io\/v1:Certificate: \(create\)/.test(l),
   );
   assert.ok(certificates.length >= 3, `three Certificates planned:\n${log.join("\n")}`);
   assert.ok(log.some((l) => /kubernetes:networking.k8s.io\/v1:NetworkPolicy/.test(l)));
