@@ -24,7 +24,11 @@ import { kubernetesMembershipProvider } from "../providers/membership/kubernetes
 import { MembershipResource } from "../providers/membership/resource";
 import type { SnapshotRecord } from "../providers/snapshot/store";
 import { snapshotInput } from "./snapshotDirectory";
-import { type KubernetesTargetArgs, kubernetesTarget } from "./kubernetesTarget";
+import {
+  type KubernetesTargetArgs,
+  checkKubernetesTarget,
+  kubernetesTarget,
+} from "./kubernetesTarget";
 import type { MemberStatus } from "../providers/membership/summary";
 
 export const ETCD_CLUSTER_TYPE = "etcd-k8s:index:EtcdCluster";
@@ -67,6 +71,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
   ) {
     const subject = `EtcdCluster ${JSON.stringify(name)}`;
     const settings = resolveClusterSettings(subject, args, name);
+    checkKubernetesTarget(subject, args, opts);
     super(ETCD_CLUSTER_TYPE, name, {}, opts);
     const identity = clusterIdentity(settings);
     const target = kubernetesTarget(subject, name, args, opts, this);

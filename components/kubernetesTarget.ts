@@ -48,6 +48,25 @@ export function withContext(subject: string, kubeconfig: string, context?: strin
   return config.exportConfig();
 }
 
+/** Refuses a Kubernetes provider in the options without the kubeconfig it was made from. */
+export function checkKubernetesTarget(
+  subject: string,
+  args: KubernetesTargetArgs,
+  opts: pulumi.ComponentResourceOptions,
+): void {
+  if (hasKubernetesProvider(opts) && args.kubeconfig === undefined)
+    throw new ValidationError(subject, [
+      violation(
+        "kubeconfig",
+        undefined,
+        "a Kubernetes provider in the resource options needs the kubeconfig (and context) it was " +
+          "made from as well: the membership provider cannot read that provider's settings, and " +
+          "would otherwise change the members of the cluster KUBECONFIG names",
+      ),
+    ]);
+}
+
+/** Where the objects and the membership changes go; `checkKubernetesTarget` has passed. */
 export function kubernetesTarget(
   subject: string,
   name: string,
@@ -56,15 +75,6 @@ export function kubernetesTarget(
   parent: pulumi.Resource,
 ): KubernetesTarget {
   const explicit = hasKubernetesProvider(opts);
-  if (explicit && args.kubeconfig === undefined)
-    throw new ValidationError(subject, [
-      violation(
-        "kubeconfig",
-        undefined,
-        "is required with a Kubernetes provider in the resource options: the membership provider " +
-          "cannot read that provider's settings, so pass the kubeconfig (and context) it was made from",
-      ),
-    ]);
   if (args.kubeconfig === undefined && args.context === undefined) return {};
   const text =
     args.kubeconfig ??
