@@ -21,7 +21,7 @@ import { statefulSetArgs } from "./builders/statefulSet";
 import { type EtcdClusterArgs, clusterIdentity, resolveClusterSettings } from "./config/settings";
 import * as naming from "./naming";
 import { kubernetesMembershipProvider } from "../providers/membership/kubernetesProvider";
-import { MembershipResource } from "../providers/membership/resource";
+import { MEMBERSHIP_TYPE, MembershipResource } from "../providers/membership/resource";
 import type { SnapshotRecord } from "../providers/snapshot/store";
 import { snapshotInput } from "./snapshotDirectory";
 import {
@@ -137,6 +137,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
           ? {}
           : { rootPassword: pulumi.secret(settings.auth.rootPassword) }),
         ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}),
+        __urn: pulumi.createUrn(`${name}-membership`, MEMBERSHIP_TYPE, this),
         fixedAtCreation: {
           "storage.size": settings.storage.size,
           "storage.className": settings.storage.className ?? "(cluster default)",

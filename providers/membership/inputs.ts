@@ -56,6 +56,11 @@ export interface MembershipArgs {
   rootPassword?: string;
   /** Kubeconfig content; when absent the provider uses KUBECONFIG, ~/.kube/config or in-cluster config. */
   kubeconfig?: string;
+  /**
+   * This resource's own URN, so that progress lines are shown under it (see engineLog.ts). The
+   * `__` prefix keeps it out of what preview displays; `diff` ignores it.
+   */
+  __urn?: string;
 }
 
 export interface MembershipTls {

@@ -38,6 +38,7 @@ export function argsOf(props: Record<string, unknown>): MembershipArgs {
     access: p.access,
     endpointTemplate: p.endpointTemplate,
     kubeconfig: p.kubeconfig,
+    __urn: p.__urn,
     fixedAtCreation: p.fixedAtCreation,
     snapshots: p.snapshots,
     tls: p.tls,

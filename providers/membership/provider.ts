@@ -15,6 +15,7 @@ import {
   outputsOf,
   resourceId,
 } from "./outputs";
+import { progressLog } from "./engineLog";
 import { watchEngine } from "./engineWatch";
 import { checkFixedSettings } from "./fixedSettings";
 import type { Goal } from "./observation";
@@ -97,6 +98,7 @@ export function createMembershipProvider(
       engine: watchEngine(),
       ...unobservedWait(),
       ...options,
+      log: options.log ?? progressLog(args.__urn),
       ...(snapshot ? { snapshot } : {}),
       security: securityOf(args),
       ...(olds?.rootPassword ? { previousAuth: rootCredentials(olds.rootPassword) } : {}),
@@ -207,7 +209,7 @@ export function createMembershipProvider(
           } finally {
             await lease?.release().catch(() => undefined);
           }
-          const log = options.log ?? ((line: string) => console.log(line));
+          const log = options.log ?? progressLog(args.__urn);
           log(
             `${PROGRESS_PREFIX} ${w.describe()}: removed the cluster record; etcd members and ` +
               "volumes are left to the StatefulSet and its volume retention policy",

@@ -13,6 +13,9 @@ export type MembershipResourceArgs = {
   [K in keyof MembershipArgs]: pulumi.Input<MembershipArgs[K]>;
 };
 
+/** The type token Pulumi gives this dynamic resource (module "etcd", type "Membership"). */
+export const MEMBERSHIP_TYPE = "pulumi-nodejs:dynamic/etcd:Membership";
+
 export class MembershipResource extends pulumi.dynamic.Resource {
   declare readonly clusterName: pulumi.Output<string>;
   declare readonly namespace: pulumi.Output<string>;

@@ -180,7 +180,8 @@ export function describeStack(stack: string, expected: StackExpectations): void 
       assert.ok(membership.dependencies.includes(statefulSetUrn));
       assert.ok(membership.dependencies.includes(peerUrn));
       assert.equal(membership.custom, true);
-      const { __provider, ...inputs } = membership.inputs;
+      const { __provider, __urn, ...inputs } = membership.inputs;
+      assert.equal(__urn, membership.urn, "its own URN, so its progress is shown under it");
       assert.deepEqual(
         Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined)),
         {

@@ -3,6 +3,7 @@
  * when asked, a SIGKILL at a moment of the caller's choosing.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as readline from "node:readline";
 import { childProcesses } from "../support/processTree";
 
@@ -24,6 +25,8 @@ export interface KilledRun {
   lastLine?: string;
   /** The processes the CLI had started, then: with scope "cli" they outlive it. */
   orphans: number[];
+  /** Their command lines, then (one may exit the moment after). */
+  commands: string[];
 }
 
 export interface RunControl {
@@ -54,6 +57,14 @@ function descendants(pid: number): number[] {
   }
   return found;
 }
+
+const commandLine = (pid: number): string => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+};
 
 const signal = (pid: number) => {
   try {
@@ -94,7 +105,8 @@ export async function runPulumi(
   const kill = (scope: KillScope = "cli") => {
     if (killed || closed || child.pid === undefined) return;
     const orphans = descendants(child.pid);
-    killed = { scope, atMs: Date.now(), lastLine: log[log.length - 1], orphans };
+    const commands = orphans.map(commandLine);
+    killed = { scope, atMs: Date.now(), lastLine: log[log.length - 1], orphans, commands };
     child.kill("SIGKILL");
     if (scope === "tree") orphans.forEach(signal);
   };

@@ -141,9 +141,10 @@ const PULUMI_PLUGINS = /pulumi-language-nodejs|pulumi-resource-kubernetes/;
  * returned with the provider itself.
  */
 function sortOrphans(killed: KilledRun): { mustExit: number[]; provider: number[] } {
-  const commands = killed.orphans.map((pid) => ({ pid, command: commandOf(pid) }));
+  const commands = killed.orphans.map((pid, i) => ({ pid, command: killed.commands[i] }));
+  // Checked again before the signal: a pid may have been reused since.
   for (const { pid, command } of commands)
-    if (PULUMI_PLUGINS.test(command)) process.kill(pid, "SIGKILL");
+    if (PULUMI_PLUGINS.test(command) && commandOf(pid) === command) process.kill(pid, "SIGKILL");
   const mustExit = commands.filter((c) => !PULUMI_PLUGINS.test(c.command)).map((c) => c.pid);
   const provider = commands.filter((c) => c.command.includes("dynamic-provider")).map((c) => c.pid);
   for (const pid of mustExit) orphans.add(pid);

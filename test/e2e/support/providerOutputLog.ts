@@ -6,6 +6,8 @@
  * Loaded into the provider process with `--require` (NODE_OPTIONS, see `providerLogEnv`): it
  * copies each write to stdout and stderr into the file, then lets the write go on unchanged, so
  * the provider behaves exactly as without it (a write to a pipe without a reader still fails).
+ * Progress lines the provider sends to the engine's Log service instead (under the CLI, see
+ * providers/membership/engineLog.ts) are copied as stdout lines, at the moment they are sent.
  * Other processes that load it (the program run) do nothing.
  */
 import * as fs from "node:fs";
@@ -94,9 +96,7 @@ function tee(file: string, name: "stdout" | "stderr", stream: NodeJS.WriteStream
       const text = partial + (typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array));
       const lines = text.split("\n");
       partial = lines.pop() ?? "";
-      const at = Date.now();
-      if (lines.length > 0)
-        fs.appendFileSync(file, lines.map((l) => `${at} ${process.pid} ${name} ${l}\n`).join(""));
+      if (lines.length > 0) append(file, name, lines);
     } catch {
       // The copy is for the test; the provider's own write below must happen regardless.
     }
@@ -104,8 +104,29 @@ function tee(file: string, name: "stdout" | "stderr", stream: NodeJS.WriteStream
   }) as typeof stream.write;
 }
 
+const append = (file: string, name: string, lines: string[]) =>
+  fs.appendFileSync(file, lines.map((l) => `${Date.now()} ${process.pid} ${name} ${l}\n`).join(""));
+
+/** Copies each message the provider logs through the engine (the same module instance it loads). */
+function teeEngineLog(file: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EngineClient } = require("@pulumi/pulumi/proto/engine_grpc_pb") as {
+    EngineClient: { prototype: { log: (...args: unknown[]) => unknown } };
+  };
+  const log = EngineClient.prototype.log;
+  EngineClient.prototype.log = function (this: unknown, ...args: unknown[]) {
+    try {
+      append(file, "stdout", [(args[0] as { getMessage(): string }).getMessage()]);
+    } catch {
+      // The copy is for the test; the provider's own call below must happen regardless.
+    }
+    return log.apply(this, args);
+  };
+}
+
 const logFile = process.env[LOG_VARIABLE];
 if (logFile && process.argv.some((arg) => arg.includes("dynamic-provider"))) {
   tee(logFile, "stdout", process.stdout);
   tee(logFile, "stderr", process.stderr);
+  teeEngineLog(logFile);
 }
