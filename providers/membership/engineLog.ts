@@ -46,7 +46,8 @@ function connect(): EngineLog | undefined {
           client.log(request, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (error) => {
             if (error) {
               reachable = false;
-              console.log(line);
+              // An engine that is gone reads nothing, not even stdout: the line is not repeated.
+              if (error.code !== grpc.status.UNAVAILABLE) console.log(line);
             }
             resolve();
           }),

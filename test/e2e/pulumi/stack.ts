@@ -166,11 +166,16 @@ export class PulumiStack {
     if (this.created || fs.existsSync(this.configFile)) return;
     fs.mkdirSync(this.options.workDir, { recursive: true });
     const { stack } = this.options;
+    const written = path.join(this.projectDir, `Pulumi.${stack}.yaml`);
+    // `stack init` would write into a stack file of the project's own (and it is moved below).
+    if (fs.existsSync(written))
+      throw new Error(
+        `${written} exists: a test stack must not be named like the project's stacks`,
+      );
     await this.pulumi(
       ["stack", "init", stack, "--secrets-provider", "passphrase", "--non-interactive"],
       { scope: "none" },
     );
-    const written = path.join(this.projectDir, `Pulumi.${stack}.yaml`);
     fs.copyFileSync(written, this.configFile);
     fs.rmSync(written);
     await this.setConfig(this.settings);

@@ -77,7 +77,13 @@ before(async () => {
     // KUBECONFIG of every command: control plane b.
     kubeconfigPath: b.controlPlane.kubeconfigPath,
     workDir: path.join(workDir, "stack"),
-    base: { kubeconfigFile, context: "a", namespace: NAMESPACE, size: 1 },
+    base: {
+      kubeconfigFile,
+      context: "a",
+      namespace: NAMESPACE,
+      size: 1,
+      snapshotDirectory: path.join(workDir, "snapshots"),
+    },
     onLine: (line) => console.log(`  | ${line}`),
   });
 });

@@ -58,7 +58,8 @@ after(async () => {
 
 async function previewStackFile(env: string, size: number): Promise<string[]> {
   const stack = new PulumiStack({
-    stack: env,
+    // Not `env`: `stack init` would write into the project's own Pulumi.<env>.yaml.
+    stack: `preview-${env}`,
     kubeconfigPath: kubernetes.controlPlane.kubeconfigPath,
     workDir: path.join(workDir, env),
     base: stackFileSettings(path.join(repoRoot(), `Pulumi.${env}.yaml`)),
