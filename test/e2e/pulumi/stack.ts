@@ -8,6 +8,7 @@ import { load } from "js-yaml";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../support/repo";
+import { PROGRESS_MARK } from "./output";
 import { type KilledRun, type PulumiRun, type RunControl, runPulumi } from "./run";
 import { pulumiToolchain } from "./toolchain";
 
@@ -58,9 +59,14 @@ export class StackRunError extends Error {
   }
 }
 
-/** The first `error: ` line of a failed run's diagnostics, trimmed. */
-export const firstError = (log: string[]): string | undefined =>
-  log.map((l) => l.trim()).find((l) => l.startsWith("error: "));
+/**
+ * The provider's first `error: ` line of a failed run, trimmed; else the run's first. The CLI
+ * also reports the failure under the stack ("error: update failed"), in either order.
+ */
+export function firstError(log: string[]): string | undefined {
+  const errors = log.map((l) => l.trim()).filter((l) => l.startsWith("error: "));
+  return errors.find((l) => l.includes(PROGRESS_MARK)) ?? errors[0];
+}
 
 export interface PulumiStackOptions {
   stack: string;
