@@ -20,8 +20,8 @@ import { pulumiToolchain } from "./pulumi/toolchain";
 import { DataMarkers, waitSettled } from "./settled";
 
 /** Any free loopback range would do; this one is apart from the e2e scenarios' pod ranges. */
-const HOST = "127.3.0.1";
-const POD_IPS = { first: "127.3.3.1", last: "127.3.3.254" };
+const HOST = "127.29.0.1";
+const POD_IPS = { first: "127.29.1.1", last: "127.29.1.254" };
 const SIZES = [1, 3, 1, 3];
 const CLUSTER: ClusterIdentity = {
   name: "etcd",
@@ -52,14 +52,21 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
  * then the summary.
  */
 function upLines(show: (line: string) => void): (line: string) => void {
-  let section = "progress";
+  let section = "preview";
+  let lastStep = "";
   return (line) => {
-    if (/^(Diagnostics|Outputs|Resources):/.test(line)) section = line;
+    // `up` previews first, then updates: only the update's progress and summary are shown.
+    if (/^(Updating|Destroying) \(/.test(line)) section = "progress";
+    else if (section !== "preview" && /^(Diagnostics|Outputs|Resources):/.test(line))
+      section = line;
     if (line.startsWith("Duration:")) show(`    ${line}`);
     if (section === "Resources:" && /^\s+[+~-]? ?\d+ /.test(line)) show(`    ${line.trim()}`);
     if (section !== "progress") return;
-    const step = line.indexOf(PROGRESS_MARK);
-    if (step >= 0) show(`    ${line.slice(step + PROGRESS_MARK.length)}`);
+    const at = line.indexOf(PROGRESS_MARK);
+    const step = at >= 0 ? line.slice(at + PROGRESS_MARK.length) : "";
+    // The CLI repeats a resource's last message on its final status line.
+    if (step !== "" && step !== lastStep) show(`    ${step}`);
+    if (step !== "") lastStep = step;
     const done = /^\s*[+~-]\s+(\S+) (\S+) (created|updated|deleted) \(/.exec(line);
     if (done) show(`    ${done[3]} ${done[1]} ${done[2]}`);
   };
