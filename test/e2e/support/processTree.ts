@@ -1,16 +1,33 @@
 /** The processes a process started, from /proc (Linux). */
 import * as fs from "node:fs";
 
-/** Direct children of `pid`. */
+/**
+ * Direct children of `pid`. Each thread lists the children it forked: a Go program such as the
+ * Pulumi CLI starts its plugins from whichever thread runs the goroutine, so every thread is read.
+ * Where the kernel offers no such lists (CONFIG_PROC_CHILDREN), every process is scanned.
+ */
 export function childProcesses(pid: number): number[] {
+  let tasks: string[];
   try {
-    // One read where the kernel offers it (CONFIG_PROC_CHILDREN); else, or if it lists none, a
-    // scan of every process.
-    const listed = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
-    if (listed !== "") return listed.split(" ").map(Number);
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
   } catch {
-    // Not offered here: scan.
+    return [];
   }
+  const children = new Set<number>();
+  let listed = false;
+  for (const task of tasks) {
+    try {
+      const text = fs.readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      listed = true;
+      for (const child of text.split(" ").filter(Boolean)) children.add(Number(child));
+    } catch {
+      // The thread exited, or the kernel does not offer the list.
+    }
+  }
+  return listed ? [...children] : scanForChildren(pid);
+}
+
+function scanForChildren(pid: number): number[] {
   const children: number[] = [];
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
