@@ -93,7 +93,8 @@ function applyExpected(o: Observation, s: Step, slotOf: SlotOf): Observation {
     case "write-record": {
       const join = joinSettings(s.record, slotOf);
       const location = o.record?.location ?? "the cluster record";
-      return { ...o, record: { location, record: s.record, join, writtenAt: now, doomed: false } };
+      const record = { location, record: s.record, join, writtenAt: now, doomed: false };
+      return startWaitingMembers({ ...o, record }, slotOf);
     }
     case "scale": {
       const pods = o.pods.filter((p) => p.ordinal < s.replicas);
@@ -145,6 +146,41 @@ function applyExpected(o: Observation, s: Step, slotOf: SlotOf): Observation {
     case "wait":
       return applyWait(o, s, id);
   }
+}
+
+/**
+ * Members whose pods waited for their join settings (a lost record) start once the record holds
+ * them again, and answer: what comes after them (their labels) is part of the plan ahead.
+ */
+function startWaitingMembers(o: Observation, slotOf: SlotOf): Observation {
+  const leader = leaderOf(o);
+  if (!leader) return o;
+  const waiting = o.pods.flatMap((pod) => {
+    const member = members(o).find((m) => m.peerURLs[0] === slotOf(pod.ordinal).peerURL);
+    const answers = o.statuses.some((st) => st.ordinal === pod.ordinal && st.ok);
+    return !pod.started && member && !answers ? [{ pod, member }] : [];
+  });
+  if (waiting.length === 0) return o;
+  const started = new Set(waiting.map((w) => w.pod.ordinal));
+  return {
+    ...o,
+    pods: o.pods.map((p) =>
+      started.has(p.ordinal) ? { ...p, phase: "running", started: true } : p,
+    ),
+    statuses: [
+      ...o.statuses.filter((st) => !started.has(st.ordinal)),
+      ...waiting.map(({ pod, member }) =>
+        answering(
+          clusterIdOf(o),
+          pod.ordinal,
+          member.id,
+          leader.leader!,
+          member.isLearner,
+          leader.raftIndex,
+        ),
+      ),
+    ],
+  };
 }
 
 function applyWait(o: Observation, s: Extract<Step, { kind: "wait" }>, id: string): Observation {

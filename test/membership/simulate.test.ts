@@ -69,6 +69,20 @@ describe("predictSteps: the whole step sequence the plan produces", () => {
     ]);
   });
 
+  it("a lost record written again: the pods that waited for it start and are labelled", () => {
+    const o = cluster(3, {}, { record: undefined });
+    o.pods = o.pods.map((p) => (p.ordinal === 0 ? p : waitingPod(p.ordinal)));
+    o.statuses = o.statuses.map((s) =>
+      s.ordinal === 0 ? s : { ordinal: s.ordinal, ok: false, error: "connection refused" },
+    );
+    const actions = predictSteps(o, goal(3), slotOf).filter((s) => s.kind !== "wait");
+    assert.deepEqual(actions.map(describeStep), [
+      `etcd-0: write the missing cluster record again (cluster c1c1c1c1c1c1c1c1, members etcd-0=${idOf(0)},etcd-1=${idOf(1)},etcd-2=${idOf(2)})`,
+      "etcd-1: label the pod as a voter (the PodDisruptionBudget counts it)",
+      "etcd-2: label the pod as a voter (the PodDisruptionBudget counts it)",
+    ]);
+  });
+
   it("predicts nothing for a refusal or a converged cluster", () => {
     const kept = unreachable({ replicas: 1, volumes: [volume(0, T.workload - 1)] });
     assert.deepEqual(predicted(kept, goal(3), slotOf), []);
