@@ -1,0 +1,118 @@
+/**
+ * `pulumi up` killed with all its processes (the CLI, the language host, the Kubernetes plugin and
+ * the membership provider, as when the machine running it dies) in the middle of a shrink (3 → 2)
+ * and a grow (2 → 3), at every step in turn: each retry is killed at the first step it starts,
+ * so cycle N lands on the N-th step of the change, with the provider killed mid-step. After each
+ * kill the recovery the README gives (`pulumi cancel`, `pulumi refresh`) runs, then the next `up`.
+ * The change must converge with no acknowledged write lost, and at no moment a voter without its
+ * pod beyond the step that removes it. Control plane on 127.30.0.1, pods on 127.30.1.x.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, test } from "node:test";
+import { ClusterWriter } from "../support/clusterWriter";
+import { type ProviderLine, followProviderLog, providerLogEnv } from "../support/providerOutputLog";
+import { VoterMonitor } from "../support/voterMonitor";
+import { type Watch, watched } from "../support/watchedRun";
+import { Scenario } from "./harness";
+
+/** More cycles than a change of one member has steps means the change is not progressing. */
+const MAX_CYCLES = 20;
+const STEP_LINE = /^\[etcd membership\] (\S+): (.*) \(step \d+\/\d+ of [^)]*\)$/;
+
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-killed-change-"));
+const providerLog = path.join(workDir, "provider.log");
+let scenario: Scenario;
+let watch: Watch;
+let writer: ClusterWriter;
+
+before(async () => {
+  scenario = await Scenario.start({
+    name: "killed-change",
+    host: "127.30.0.1",
+    namespace: "e2e-killed-change",
+    podIPRange: { first: "127.30.1.1", last: "127.30.1.254" },
+    settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
+    env: providerLogEnv(providerLog),
+  });
+});
+
+after(async () => {
+  await writer?.stop().catch(() => undefined);
+  await scenario?.stop();
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+/** The README's recovery after a killed `pulumi up`: release the lock, then refresh. */
+async function recover(): Promise<void> {
+  const cancel = await scenario.stack.cancel();
+  assert.match(cancel.log.join("\n"), /has been canceled/);
+  await scenario.stack.pulumi(["refresh", "--yes", "--clear-pending-creates", "--non-interactive"]);
+}
+
+/** Retries `up` to `size`, each killed with all its processes at its first step, until one completes. */
+async function changeKilledAtEveryStep(from: number, size: number): Promise<string[]> {
+  const killedAt: string[] = [];
+  for (let cycle = 1; cycle <= MAX_CYCLES; cycle++) {
+    const label = `${from} → ${size}, cycle ${cycle}`;
+    let first: ProviderLine | undefined;
+    let kill: ((scope: "tree") => void) | undefined;
+    const stop = followProviderLog(providerLog, (line) => {
+      if (!first && STEP_LINE.test(line.text)) {
+        first = line;
+        kill?.("tree");
+      }
+    });
+    try {
+      const run = await watched(watch, label, () =>
+        scenario.up(label, { size }, { armed: (k) => (kill = k) }),
+      );
+      if (!run.killed) {
+        assert.ok(!first, `a run that started a step is killed at it: ${first?.text}`);
+        return killedAt;
+      }
+    } finally {
+      stop();
+    }
+    killedAt.push(STEP_LINE.exec(first!.text)![0].replace("[etcd membership] ", ""));
+    await recover();
+  }
+  assert.fail(
+    `${from} → ${size} did not complete within ${MAX_CYCLES} killed runs: ${killedAt.join("; ")}`,
+  );
+}
+
+test("create with size 3, a writer through every member", async () => {
+  await scenario.up("create with size 3", { size: 3 });
+  await scenario.converged("create with size 3", 3);
+  watch = { monitor: new VoterMonitor(scenario.kubeConfig, scenario.cluster), reports: [] };
+  writer = new ClusterWriter(scenario.kubeConfig, scenario.cluster, "writer/");
+  watch.writer = writer;
+});
+
+for (const [from, size] of [
+  [3, 2],
+  [2, 3],
+] as const)
+  test(`${from} → ${size}, killed with every process at each of its steps in turn`, async () => {
+    const killedAt = await changeKilledAtEveryStep(from, size);
+    console.log(`[timing] killed-change: ${from} → ${size} killed at: ${killedAt.join("; ")}`);
+    assert.ok(killedAt.length >= 3, "the change was killed at several of its steps");
+    await scenario.converged(`${from} → ${size} after the kills`, size);
+  });
+
+test("every acknowledged write is on every member", async () => {
+  const counts = await writer.stop();
+  const state = await scenario.state();
+  for (const pod of state.pods) {
+    const missing = await writer.missingOn(pod.podIP!);
+    assert.deepEqual(missing.slice(0, 10), [], `every acknowledged write is on ${pod.name}`);
+  }
+  assert.ok(counts.acknowledged > 0);
+  console.log(
+    `[writer] killed-change: ${counts.acknowledged} writes acknowledged (${counts.failed} failed), ` +
+      `all on each of ${state.pods.length} members`,
+  );
+});
