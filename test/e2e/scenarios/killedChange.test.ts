@@ -1,9 +1,9 @@
 /**
  * `pulumi up` killed with all its processes (the CLI, the language host, the Kubernetes plugin and
  * the membership provider, as when the machine running it dies) in the middle of a shrink (3 → 2)
- * and a grow (2 → 3), at every step in turn: each retry is killed at the first step it starts,
- * so cycle N lands on the N-th step of the change, with the provider killed mid-step. After each
- * kill the recovery the README gives (`pulumi cancel`, `pulumi refresh`) runs, then the next `up`.
+ * and a grow (2 → 3), at every step in turn: the run of cycle N is killed as it starts its N-th
+ * step, with the provider killed mid-step (killed at its first step each time, a run whose step
+ * never got as far as its effect would be killed at the same step for ever). After each kill the recovery the README gives (`pulumi cancel`, `pulumi refresh`) runs, then the next `up`.
  * The change must converge with no acknowledged write lost, and at no moment a voter without its
  * pod beyond the step that removes it. Control plane on 127.30.0.1, pods on 127.30.1.x.
  */
@@ -52,31 +52,31 @@ async function recover(): Promise<void> {
   await scenario.stack.pulumi(["refresh", "--yes", "--clear-pending-creates", "--non-interactive"]);
 }
 
-/** Retries `up` to `size`, each killed with all its processes at its first step, until one completes. */
+/** Runs `up` to `size`, cycle N killed with all its processes at its N-th step, until one completes. */
 async function changeKilledAtEveryStep(from: number, size: number): Promise<string[]> {
   const killedAt: string[] = [];
   for (let cycle = 1; cycle <= MAX_CYCLES; cycle++) {
     const label = `${from} → ${size}, cycle ${cycle}`;
-    let first: ProviderLine | undefined;
+    let steps = 0;
+    let killedStep: ProviderLine | undefined;
     let kill: ((scope: "tree") => void) | undefined;
     const stop = followProviderLog(providerLog, (line) => {
-      if (!first && STEP_LINE.test(line.text)) {
-        first = line;
-        kill?.("tree");
-      }
+      if (killedStep || !STEP_LINE.test(line.text) || ++steps < cycle) return;
+      killedStep = line;
+      kill?.("tree");
     });
     try {
       const run = await watched(watch, label, () =>
         scenario.up(label, { size }, { armed: (k) => (kill = k) }),
       );
       if (!run.killed) {
-        assert.ok(!first, `a run that started a step is killed at it: ${first?.text}`);
+        assert.ok(!killedStep, `a run is killed at the step it was to be: ${killedStep?.text}`);
         return killedAt;
       }
     } finally {
       stop();
     }
-    killedAt.push(STEP_LINE.exec(first!.text)![0].replace("[etcd membership] ", ""));
+    killedAt.push(killedStep!.text.replace("[etcd membership] ", ""));
     await recover();
   }
   assert.fail(
