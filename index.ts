@@ -1,5 +1,5 @@
 /** The etcd-k8s program: the stack config, validated as a whole, becomes one EtcdCluster. */
-import { readStackConfig } from "./components/config/stackConfig";
+import { readStackConfig } from "./components/stackConfig";
 import { EtcdCluster } from "./components/etcdCluster";
 
 const settings = readStackConfig();

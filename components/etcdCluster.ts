@@ -18,11 +18,15 @@ import { etcdPodSpec } from "./builders/podSpec";
 import { certificateObjects } from "./builders/certificates";
 import { clientServiceArgs, peerServiceArgs } from "./builders/services";
 import { statefulSetArgs } from "./builders/statefulSet";
-import { type EtcdClusterArgs, clusterIdentity, resolveClusterSettings } from "./config/settings";
-import * as naming from "./naming";
+import {
+  type EtcdClusterArgs,
+  clusterIdentity,
+  resolveClusterSettings,
+} from "../model/config/settings";
+import * as naming from "../model/naming";
 import { kubernetesMembershipProvider } from "../providers/membership/kubernetesProvider";
 import { MEMBERSHIP_TYPE, MembershipResource } from "../providers/membership/resource";
-import type { SnapshotRecord } from "../providers/snapshot/store";
+import type { SnapshotRecord } from "../providers/snapshots/store";
 import { snapshotInput } from "./snapshotDirectory";
 import {
   type KubernetesTargetArgs,

@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubeConfig } from "@kubernetes/client-node";
-import { ValidationError, violation } from "./config/rules";
+import { ValidationError, violation } from "../model/config/rules";
 
 export interface KubernetesTargetArgs {
   /**

@@ -5,8 +5,8 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterSettings } from "./config/settings";
-import type { SnapshotSettings } from "../providers/snapshot/store";
+import type { ClusterSettings } from "../model/config/settings";
+import type { SnapshotSettings } from "../providers/snapshots/store";
 
 export function snapshotDirectory(settings: ClusterSettings): string {
   const given = settings.snapshots.directory;

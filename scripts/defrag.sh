@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -x .tools/node/bin/node ]; then export PATH="$PWD/.tools/node/bin:$PATH"; fi
 npx tsc -p tsconfig.json
-node dist/providers/operations/defragmentCli.js "$@"
+node dist/operations/defragmentCli.js "$@"

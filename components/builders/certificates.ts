@@ -3,9 +3,9 @@
  * the client-facing listener, one for peer traffic, one for the membership provider. cert-manager
  * writes each into the `kubernetes.io/tls` Secret the pods (or the provider) read, and renews it.
  */
-import { type ClusterSettings, clusterIdentity } from "../config/settings";
-import type { TlsSecretRole } from "../config/tlsRules";
-import { type ClusterIdentity, clientServiceName, peerServiceName } from "../naming";
+import { type ClusterSettings, clusterIdentity } from "../../model/config/settings";
+import type { TlsSecretRole } from "../../model/config/tlsRules";
+import { type ClusterIdentity, clientServiceName, peerServiceName } from "../../model/naming";
 import { objectMeta } from "./labels";
 
 export const CERTIFICATE_API_VERSION = "cert-manager.io/v1";

@@ -1,7 +1,7 @@
 /** The PodDisruptionBudget: a voluntary disruption (drain, eviction) never costs quorum. */
 import type * as k8s from "@pulumi/kubernetes";
-import { type ClusterSettings, clusterIdentity } from "../config/settings";
-import { VOTER_LABEL, disruptionBudgetName } from "../naming";
+import { type ClusterSettings, clusterIdentity } from "../../model/config/settings";
+import { VOTER_LABEL, disruptionBudgetName } from "../../model/naming";
 import { objectMeta, selectorLabels } from "./labels";
 
 /**

@@ -4,7 +4,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as kx from "@pulumi/kubernetesx";
-import { type ClusterSettings, clusterIdentity } from "../config/settings";
+import { type ClusterSettings, clusterIdentity } from "../../model/config/settings";
 import {
   CLIENT_PORT,
   DATA_DIR,
@@ -15,7 +15,7 @@ import {
   joinConfigMapName,
   podHost,
   urlScheme,
-} from "../naming";
+} from "../../model/naming";
 import { tlsEnvironment, tlsVolumeMounts } from "./tls";
 
 export const CONTAINER_NAME = "etcd";

@@ -1,6 +1,6 @@
 /** Labels and metadata shared by every object of one cluster. */
 import type * as k8s from "@pulumi/kubernetes";
-import type { ClusterSettings } from "../config/settings";
+import type { ClusterSettings } from "../../model/config/settings";
 
 /** Pulumi annotation that turns off its await logic for one object. */
 export const SKIP_AWAIT = "pulumi.com/skipAwait";

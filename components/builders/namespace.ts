@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { ClusterSettings } from "../config/settings";
+import type { ClusterSettings } from "../../model/config/settings";
 import { commonLabels } from "./labels";
 
 export function namespaceArgs(settings: ClusterSettings): k8s.core.v1.NamespaceArgs {

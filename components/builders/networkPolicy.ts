@@ -8,8 +8,12 @@
  * the pods' IPs and must be admitted by a client selector or `providerCIDRs`.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { type ClusterSettings, type TrafficSource, clusterIdentity } from "../config/settings";
-import { CLIENT_PORT, METRICS_PORT, PEER_PORT, networkPolicyName } from "../naming";
+import {
+  type ClusterSettings,
+  type TrafficSource,
+  clusterIdentity,
+} from "../../model/config/settings";
+import { CLIENT_PORT, METRICS_PORT, PEER_PORT, networkPolicyName } from "../../model/naming";
 import { objectMeta, selectorLabels } from "./labels";
 
 type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;

@@ -2,7 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as kx from "@pulumi/kubernetesx";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ClusterSettings } from "../config/settings";
+import type { ClusterSettings } from "../../model/config/settings";
 import { etcdContainer } from "./etcdContainer";
 import { selectorLabels } from "./labels";
 import { tlsVolumes } from "./tls";

@@ -1,7 +1,7 @@
 /** The two Services: peers find each other through one, clients reach the cluster through the other. */
 import type * as k8s from "@pulumi/kubernetes";
-import { type ClusterSettings, clusterIdentity } from "../config/settings";
-import { CLIENT_PORT, PEER_PORT, clientServiceName, peerServiceName } from "../naming";
+import { type ClusterSettings, clusterIdentity } from "../../model/config/settings";
+import { CLIENT_PORT, PEER_PORT, clientServiceName, peerServiceName } from "../../model/naming";
 import { SKIP_AWAIT, objectMeta, selectorLabels } from "./labels";
 
 /**

@@ -1,8 +1,8 @@
 /** The StatefulSet: stable member names and one volume per member. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { type ClusterSettings, clusterIdentity } from "../config/settings";
-import { DATA_VOLUME, peerServiceName, statefulSetName } from "../naming";
+import { type ClusterSettings, clusterIdentity } from "../../model/config/settings";
+import { DATA_VOLUME, peerServiceName, statefulSetName } from "../../model/naming";
 import { SKIP_AWAIT, commonLabels, objectMeta, selectorLabels } from "./labels";
 
 /**

@@ -6,7 +6,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as kx from "@pulumi/kubernetesx";
-import type { ClusterSettings, TlsSecretNames } from "../config/settings";
+import type { ClusterSettings, TlsSecretNames } from "../../model/config/settings";
 
 /** The keys of a `kubernetes.io/tls` Secret, as cert-manager writes them. */
 export const TLS_CERT_KEY = "tls.crt";

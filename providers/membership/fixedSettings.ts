@@ -3,7 +3,7 @@
  * Kubernetes cannot update (so Pulumi never replaces it and stops every member at once); `check`
  * turns such a config edit into a refusal that says why, instead of letting it pass unnoticed.
  */
-import { type Violation, describeValue, violation } from "../../components/config/rules";
+import { type Violation, describeValue, violation } from "../../model/config/rules";
 
 /** Config key to its value at creation, as the stack config spells both. */
 export type FixedSettings = Record<string, string>;

@@ -1,4 +1,4 @@
-import type { SnapshotSettings } from "../snapshot/store";
+import type { SnapshotSettings } from "../snapshots/store";
 import type { VolumePolicy } from "./types";
 
 /** How the provider reaches etcd: see README, "Reaching etcd". */

@@ -1,5 +1,5 @@
 /** The production membership provider: the reconciler over the StatefulSet's Kubernetes workload. */
-import { createKubernetesWorkload } from "../workload/kubernetes-workload";
+import { createKubernetesWorkload } from "../kubernetes/kubernetesWorkload";
 import { createMembershipProvider } from "./provider";
 
 export const kubernetesMembershipProvider = createMembershipProvider(createKubernetesWorkload);

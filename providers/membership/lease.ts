@@ -9,7 +9,7 @@
  *
  * The store (a Kubernetes Lease, a file in tests) only reads, creates, and replaces by version; all
  * decisions are here. Serialized by Pulumi with the provider: plain Errors (see `membershipRefusal`
- * in reconciler.ts), and Node modules `require`d at call time (see ../workload/modules.ts).
+ * in reconciler.ts), and Node modules `require`d at call time (see ../kubernetes/modules.ts).
  */
 
 export interface LeaseOptions {

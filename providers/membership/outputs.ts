@@ -3,7 +3,7 @@
  * calls need is kept in the outputs, since the engine hands those back as "olds".
  */
 import type { MembershipArgs, MembershipInputs } from "./inputs";
-import type { SnapshotRecord } from "../snapshot/store";
+import type { SnapshotRecord } from "../snapshots/store";
 import type { ClusterSummary } from "./summary";
 
 export type MembershipOutputs = MembershipInputs &

@@ -2,7 +2,7 @@
  * The planned change `check` records as inputs, so `pulumi preview --diff` shows each member added
  * or removed and one readable line. Computed from the sizes alone: preview makes no network calls.
  */
-import { type ClusterIdentity, podName } from "../../components/naming";
+import { type ClusterIdentity, podName } from "../../model/naming";
 import type { PlannedChange } from "./inputs";
 import type { VolumePolicy } from "./types";
 

@@ -4,7 +4,7 @@
  * plain options; npm modules are reached through module namespaces inside the methods it calls.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { checkSize } from "../../components/config/rules";
+import { checkSize } from "../../model/config/rules";
 import type { MembershipArgs, MembershipInputs } from "./inputs";
 import {
   type MembershipOutputs,
@@ -42,7 +42,7 @@ export type WorkloadFactory = (args: MembershipArgs) => Workload;
  * every cluster's ID is its own (a destroyed one's data never passes for it).
  */
 function goalOf(args: MembershipArgs): Goal {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- at call time: see workload/modules.ts
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- at call time: see kubernetes/modules.ts
   const crypto = require("node:crypto") as typeof import("crypto");
   return {
     size: args.size,

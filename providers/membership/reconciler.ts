@@ -20,7 +20,7 @@ import {
   takeSafetySnapshot,
 } from "./safetySnapshot";
 import { predictSteps } from "./simulate";
-import type { SnapshotRecord } from "../snapshot/store";
+import type { SnapshotRecord } from "../snapshots/store";
 import { type Decision, type Step, describeStep, sameStep } from "./steps";
 import { type ClusterSummary, describeObservation, summarize } from "./summary";
 import type { Workload } from "./types";

@@ -4,7 +4,7 @@
  * pass the same provider built over local etcd processes.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { SnapshotRecord, SnapshotSettings } from "../snapshot/store";
+import type { SnapshotRecord, SnapshotSettings } from "../snapshots/store";
 import type { AccessMode, MembershipArgs } from "./inputs";
 import type { MemberStatus } from "./summary";
 import type { VolumePolicy } from "./types";

@@ -5,7 +5,7 @@
  */
 import type { EtcdAdmin } from "../etcd/admin";
 import { errorText } from "../etcd/errors";
-import { type SnapshotRecord, type SnapshotSettings, takeSnapshot } from "../snapshot/store";
+import { type SnapshotRecord, type SnapshotSettings, takeSnapshot } from "../snapshots/store";
 import type { Observation, SlotOf, StatusAnswer, StatusReading } from "./observation";
 import type { Endpoints } from "./observe";
 import type { Step } from "./steps";

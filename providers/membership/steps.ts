@@ -2,7 +2,7 @@
  * The single next action the plan asks for, and the words used to report it. Every step names the
  * member it concerns, so a progress line or an error always says which member is affected.
  */
-import { DATA_VOLUME } from "../../components/naming";
+import { DATA_VOLUME } from "../../model/naming";
 import type { ClusterRecord } from "./record";
 import type { MemberSlot } from "./types";
 

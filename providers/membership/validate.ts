@@ -13,9 +13,9 @@ import {
   checkReplaceMembers,
   checkSize,
   violation,
-} from "../../components/config/rules";
-import { checkRootPassword } from "../../components/config/authRules";
-import { checkSnapshotsDirectory, checkSnapshotsKeep } from "../../components/config/snapshotRules";
+} from "../../model/config/rules";
+import { checkRootPassword } from "../../model/config/authRules";
+import { checkSnapshotsDirectory, checkSnapshotsKeep } from "../../model/config/snapshotRules";
 
 /** What an input the engine cannot know yet (preview) looks like to a dynamic provider. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

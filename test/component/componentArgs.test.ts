@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import type { IService } from "kubernetes-models/v1/Service";
-import { ValidationError } from "../../components/config/rules";
+import { ValidationError } from "../../model/config/rules";
 import { ETCD_CLUSTER_TYPE, EtcdCluster } from "../../components/etcdCluster";
 import { validateKubernetesObject } from "../support/kubernetesSchema";
 import { find, inputsOf, outputValue, recordRegistrations, settle } from "../support/pulumiMocks";

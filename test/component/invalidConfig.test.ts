@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../../components/config/rules";
+import { ValidationError } from "../../model/config/rules";
 import { recordRegistrations, settle } from "../support/pulumiMocks";
 
 describe("the program with a bad stack config", () => {
@@ -13,7 +13,7 @@ describe("the program with a bad stack config", () => {
       "etcd-k8s:antiAffinty": "required",
       "etcd-k8s:storage": '{"size":"1GB"}',
     });
-    await assert.rejects(import("../../index"), (error: unknown) => {
+    await assert.rejects(import("../.."), (error: unknown) => {
       assert.ok(error instanceof ValidationError);
       assert.deepEqual(
         error.violations.map((v) => v.key),

@@ -73,7 +73,7 @@ async function runProgram(stack: string): Promise<ProgramRun> {
   const registrations = await recordRegistrations(project, stack);
   const authKey = `${project}:auth`;
   pulumi.runtime.setAllConfig(withRootPassword(stackConfig(stack), authKey), [authKey]);
-  const program = (await import("../../index")) as unknown as Record<string, unknown>;
+  const program = (await import("../..")) as unknown as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(program))
     if (pulumi.Output.isInstance(value)) outputs[name] = await outputValue(value);

@@ -13,7 +13,7 @@ import {
   DATA_VOLUME,
   joinConfigMapName,
   statefulSetName,
-} from "../../components/naming";
+} from "../../model/naming";
 import type { ClientTLS } from "../../providers/etcd/security";
 
 export interface PodRow {

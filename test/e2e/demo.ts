@@ -9,7 +9,7 @@ import * as k8s from "@kubernetes/client-node";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { ClusterIdentity } from "../../components/naming";
+import type { ClusterIdentity } from "../../model/naming";
 import { type ClusterState, readClusterState } from "./clusterState";
 import { LiveView } from "./demo/liveView";
 import { formatTable, renderState } from "./demo/table";

@@ -18,7 +18,7 @@ import {
   peerURL,
   podName,
   pvcName,
-} from "../../components/naming";
+} from "../../model/naming";
 import { type ControlPlane, startControlPlane } from "./controlPlane";
 import { bootstrapJoinConfigMap, componentObjects } from "./fixtures/etcdStatefulSet";
 import { type Kubelet, startKubelet } from "./kubelet";

@@ -6,7 +6,7 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import * as assert from "node:assert/strict";
-import { type ClusterIdentity, peerURL, podName } from "../../components/naming";
+import { type ClusterIdentity, peerURL, podName } from "../../model/naming";
 import {
   type ClusterState,
   type EtcdTLS,

@@ -14,9 +14,9 @@ import type * as etcd3 from "etcd3";
 import { pollUntil } from "../../providers/backoff";
 import { EtcdAdmin } from "../../providers/etcd/admin";
 import { type WriteChunk, streamSnapshot } from "../../providers/etcd/snapshotStream";
-import { hashFileOf } from "../../providers/snapshot/verify";
-import { listSnapshots, takeSnapshot } from "../../providers/snapshot/store";
-import { METRICS_PORT } from "../../components/naming";
+import { hashFileOf } from "../../providers/snapshots/verify";
+import { listSnapshots, takeSnapshot } from "../../providers/snapshots/store";
+import { METRICS_PORT } from "../../model/naming";
 import { type LocalCluster, dataClient, localCluster } from "../harness/localCluster";
 
 const CLUSTER = "snapstream";

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CLIENT_PORT, METRICS_PORT, PEER_PORT } from "../../components/naming";
+import { CLIENT_PORT, METRICS_PORT, PEER_PORT } from "../../model/naming";
 import type { ClientTLS } from "../../providers/etcd/security";
 import type { MembershipArgs } from "../../providers/membership/inputs";
 import type { ChangeLease } from "../../providers/membership/lease";

@@ -9,12 +9,12 @@ import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { EtcdAdmin } from "../../providers/etcd/admin";
 import { Endpoints, observe } from "../../providers/membership/observe";
-import { healthProblem } from "../../providers/operations/clusterHealth";
+import { healthProblem } from "../../operations/clusterHealth";
 import {
   DEFAULT_DEFRAGMENT_OPTIONS,
   DefragmentRefusal,
   defragmentCluster,
-} from "../../providers/operations/defragment";
+} from "../../operations/defragment";
 import { type LocalCluster, dataClient, localCluster } from "../harness/localCluster";
 import { clientURL, scaleTo } from "../provider/scenario";
 

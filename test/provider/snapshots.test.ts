@@ -13,13 +13,13 @@ import { after, describe, it } from "node:test";
 import { EtcdAdmin } from "../../providers/etcd/admin";
 import type { SafetySnapshotOptions } from "../../providers/membership/safetySnapshot";
 import { createMembershipProvider } from "../../providers/membership/provider";
-import { listSnapshots } from "../../providers/snapshot/store";
+import { listSnapshots } from "../../providers/snapshots/store";
 import {
   INVALID_SNAPSHOT,
   hashFileOf,
   hashLine,
   verifySnapshotFile,
-} from "../../providers/snapshot/verify";
+} from "../../providers/snapshots/verify";
 import { etcdutlBinary } from "../harness/etcdBinaries";
 import { type LocalCluster, dataClient, localCluster } from "../harness/localCluster";
 import { localWorkloadFactory } from "../harness/localWorkload";

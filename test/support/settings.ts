@@ -2,7 +2,7 @@ import {
   type ClusterSettings,
   type EtcdClusterArgs,
   resolveClusterSettings,
-} from "../../components/config/settings";
+} from "../../model/config/settings";
 
 /** Valid settings for builder tests: three members named `etcd` unless `args` say otherwise. */
 export function settingsFor(args: Partial<EtcdClusterArgs> = {}): ClusterSettings {

@@ -4,9 +4,9 @@
  */
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseStackConfig } from "../../components/config/stackConfig";
-import { checkClusterArgs } from "../../components/config/settings";
-import { ValidationError } from "../../components/config/rules";
+import { parseStackConfig } from "../../components/stackConfig";
+import { checkClusterArgs } from "../../model/config/settings";
+import { ValidationError } from "../../model/config/rules";
 import { createMembershipProvider } from "../../providers/membership/provider";
 import { BASE_MEMBERSHIP_INPUTS } from "../support/membershipInputs";
 

@@ -4,7 +4,7 @@ import {
   ROOT_PASSWORD_ENV,
   parseDefragmentFlags,
   securityFromEnvironment,
-} from "../../providers/operations/defragmentCli";
+} from "../../operations/defragmentCli";
 
 describe("npm run defrag flags", () => {
   it("defaults to the stack config's defaults", () => {

@@ -13,7 +13,7 @@ import * as readline from "node:readline";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { isEngineGone, watchEngine } from "../../providers/membership/engineWatch";
-import { loadSerialized } from "../workload/load-serialized";
+import { loadSerialized } from "../workload/loadSerialized";
 
 const WATCH_MODULE = path.join(__dirname, "..", "..", "providers", "membership", "engineWatch.js");
 

@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import type { IContainer } from "kubernetes-models/v1/Container";
-import { clusterIdentity } from "../../components/config/settings";
+import { clusterIdentity } from "../../model/config/settings";
 import { CONTAINER_NAME } from "../../components/builders/etcdContainer";
 import { etcdPodSpec } from "../../components/builders/podSpec";
-import * as naming from "../../components/naming";
+import * as naming from "../../model/naming";
 import { expandEnvironment } from "../support/environment";
 import { resolvePodSpec } from "../support/render";
 import { settingsFor } from "../support/settings";

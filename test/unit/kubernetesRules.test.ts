@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { checkMetadataKey, quantityValue } from "../../components/config/kubernetesRules";
+import { checkMetadataKey, quantityValue } from "../../model/config/kubernetesRules";
 
 describe("Kubernetes value rules", () => {
   it("reads quantities in base units, binary and decimal suffixes and exponents", () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { networkPolicyArgs } from "../../components/builders/networkPolicy";
-import { checkClusterArgs } from "../../components/config/settings";
+import { checkClusterArgs } from "../../model/config/settings";
 import { validateKubernetesObject } from "../support/kubernetesSchema";
 import { asNetworkPolicy } from "../support/render";
 import { settingsFor } from "../support/settings";

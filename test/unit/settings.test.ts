@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ValidationError } from "../../components/config/rules";
+import { ValidationError } from "../../model/config/rules";
 import {
   type EtcdClusterArgs,
   checkClusterArgs,
   resolveClusterSettings,
-} from "../../components/config/settings";
+} from "../../model/config/settings";
 
 /** The messages of everything wrong with `args` on top of a valid size. */
 function refusals(args: Partial<EtcdClusterArgs> | Record<string, unknown>): string[] {

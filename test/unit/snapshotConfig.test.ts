@@ -1,8 +1,8 @@
 /** The `snapshots` stack config key and the provider's resolved `snapshots` input. */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ValidationError } from "../../components/config/rules";
-import { parseStackConfig } from "../../components/config/stackConfig";
+import { ValidationError } from "../../model/config/rules";
+import { parseStackConfig } from "../../components/stackConfig";
 import { validateInputs } from "../../providers/membership/validate";
 import { BASE_MEMBERSHIP_INPUTS } from "../support/membershipInputs";
 

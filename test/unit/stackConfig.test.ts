@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ValidationError } from "../../components/config/rules";
-import { CONFIG_KEYS, parseStackConfig } from "../../components/config/stackConfig";
+import { ValidationError } from "../../model/config/rules";
+import { CONFIG_KEYS, parseStackConfig } from "../../components/stackConfig";
 
 const parse = (config: Record<string, string>) => parseStackConfig(config, "etcd-k8s", "dev");
 

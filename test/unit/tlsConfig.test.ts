@@ -1,8 +1,8 @@
 /** The `tls` stack config key, the provider's `tls` input, and the refusal to switch TLS later. */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ValidationError } from "../../components/config/rules";
-import { parseStackConfig } from "../../components/config/stackConfig";
+import { ValidationError } from "../../model/config/rules";
+import { parseStackConfig } from "../../components/stackConfig";
 import { checkFixedSettings } from "../../providers/membership/fixedSettings";
 import { validateInputs } from "../../providers/membership/validate";
 import { BASE_MEMBERSHIP_INPUTS } from "../support/membershipInputs";

@@ -2,9 +2,9 @@ import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { MembershipArgs } from "../../providers/membership/inputs";
-import { createKubernetesWorkload } from "../../providers/workload/kubernetes-workload";
-import { kubeconfigText } from "./kubeconfig-text";
-import { loadSerialized } from "./load-serialized";
+import { createKubernetesWorkload } from "../../providers/kubernetes/kubernetesWorkload";
+import { kubeconfigText } from "./kubeconfigText";
+import { loadSerialized } from "./loadSerialized";
 
 /** Shaped like the membership provider: it builds the workload inside its methods, from inputs. */
 const provider = {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { waitUntil } from "../../providers/workload/wait";
+import { waitUntil } from "../../providers/kubernetes/wait";
 
 const limits = { initialDelayMs: 1, maxDelayMs: 5, totalMs: 200 };
 

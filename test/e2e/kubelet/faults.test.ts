@@ -22,7 +22,7 @@ import {
   peerURL,
   podName,
   pvcName,
-} from "../../../components/naming";
+} from "../../../model/naming";
 import { type ControlPlane, startControlPlane } from "../controlPlane";
 import { componentObjects } from "../fixtures/etcdStatefulSet";
 import { serverSideApply } from "../support/apply";

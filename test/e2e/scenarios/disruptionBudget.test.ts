@@ -7,7 +7,7 @@
 import * as k8s from "@kubernetes/client-node";
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { VOTER_LABEL, disruptionBudgetName, podName } from "../../../components/naming";
+import { VOTER_LABEL, disruptionBudgetName, podName } from "../../../model/naming";
 import { until } from "../support/poll";
 import { Scenario } from "./harness";
 

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { joinConfigMapName, type ClusterIdentity } from "../../../components/naming";
+import { joinConfigMapName, type ClusterIdentity } from "../../../model/naming";
 import { type LocalKubernetes, startLocalKubernetes } from "../localKubernetes";
 import { PulumiStack } from "../pulumi/stack";
 import { kubeconfigText } from "../support/kubeconfig";

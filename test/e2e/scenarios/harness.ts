@@ -8,7 +8,7 @@ import * as k8s from "@kubernetes/client-node";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type ClusterIdentity, memberHost } from "../../../components/naming";
+import { type ClusterIdentity, memberHost } from "../../../model/naming";
 import type { ClientTLS } from "../../../providers/etcd/security";
 import { type ClusterState, type EtcdTLS, readClusterState } from "../clusterState";
 import {
@@ -16,8 +16,8 @@ import {
   type LocalKubernetesOptions,
   startLocalKubernetes,
 } from "../localKubernetes";
-import { DEFAULTS } from "../../../components/config/settings";
-import { DEFAULT_CLUSTER_NAME } from "../../../components/config/stackConfig";
+import { DEFAULTS } from "../../../model/config/settings";
+import { DEFAULT_CLUSTER_NAME } from "../../../components/stackConfig";
 import { progressLines } from "../pulumi/output";
 import {
   PulumiStack,

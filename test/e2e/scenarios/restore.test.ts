@@ -23,9 +23,9 @@ import {
   podName,
   pvcName,
   statefulSetName,
-} from "../../../components/naming";
-import type { SnapshotRecord } from "../../../providers/snapshot/store";
-import { verifySnapshotFile } from "../../../providers/snapshot/verify";
+} from "../../../model/naming";
+import type { SnapshotRecord } from "../../../providers/snapshots/store";
+import { verifySnapshotFile } from "../../../providers/snapshots/verify";
 import { etcdutlBinary } from "../../harness/etcdBinaries";
 import { hexId, withEtcd } from "../clusterState";
 import { applyFsGroup } from "../kubelet/volumeOwnership";

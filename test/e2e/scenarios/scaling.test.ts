@@ -10,7 +10,7 @@
 import * as k8s from "@kubernetes/client-node";
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { joinConfigMapName } from "../../../components/naming";
+import { joinConfigMapName } from "../../../model/naming";
 import { membershipPreview } from "../pulumi/output";
 import { until } from "../support/poll";
 import { Scenario } from "./harness";

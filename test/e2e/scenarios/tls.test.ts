@@ -16,7 +16,7 @@ import {
   peerDnsNames,
   serverDnsNames,
 } from "../../../components/builders/certificates";
-import { type ClusterIdentity, memberHost } from "../../../components/naming";
+import { type ClusterIdentity, memberHost } from "../../../model/naming";
 import type { ClientTLS } from "../../../providers/etcd/security";
 import {
   type IssuedCertificate,

@@ -10,7 +10,7 @@ import {
   DATA_VOLUME,
   joinConfigMapName,
   statefulSetName,
-} from "../../../components/naming";
+} from "../../../model/naming";
 
 export interface ObjectsSnapshot {
   replicas?: number;

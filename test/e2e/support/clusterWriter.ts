@@ -8,7 +8,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import type { Etcd3 } from "etcd3";
-import type { ClusterIdentity } from "../../../components/naming";
+import type { ClusterIdentity } from "../../../model/naming";
 import { type EtcdTLS, etcdClient } from "../clusterState";
 
 /** After a failed put: a member paused or gone fails at once, which must not become a busy loop. */

@@ -5,7 +5,7 @@
  * violation unless the same `up` removes that voter from the member list.
  */
 import * as k8s from "@kubernetes/client-node";
-import { type ClusterIdentity, peerURL, podName } from "../../../components/naming";
+import { type ClusterIdentity, peerURL, podName } from "../../../model/naming";
 import { type EtcdTLS, etcdClient, hexId } from "../clusterState";
 
 const EVERY_MS = 250;
