@@ -24,7 +24,7 @@ import {
   resolveClusterSettings,
 } from "../model/config/settings";
 import * as naming from "../model/naming";
-import { kubernetesMembershipProvider } from "../providers/membership/kubernetesProvider";
+import { kubernetesMembershipProvider } from "../providers/kubernetesMembership";
 import { MEMBERSHIP_TYPE, MembershipResource } from "../providers/membership/resource";
 import type { SnapshotRecord } from "../providers/snapshots/store";
 import { snapshotInput } from "./snapshotDirectory";

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { kubernetesMembershipProvider } from "../../providers/membership/kubernetesProvider";
+import { kubernetesMembershipProvider } from "../../providers/kubernetesMembership";
 import { isMembershipRefusal, membershipRefusal } from "../../providers/membership/reconciler";
 
 describe("refusals through Pulumi's function serialization", () => {
