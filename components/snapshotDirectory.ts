@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSettings } from "../model/config/settings";
-import type { SnapshotSettings } from "../providers/snapshots/store";
+import type { SnapshotSettings } from "../model/config/snapshotRules";
 
 export function snapshotDirectory(settings: ClusterSettings): string {
   const given = settings.snapshots.directory;

@@ -20,7 +20,7 @@ import type { ClientSecurity } from "../providers/etcd/security";
 import { connectAdmin } from "../providers/membership/reconciler";
 import { redact } from "../providers/membership/redact";
 import { rootCredentials } from "../providers/membership/rootAuth";
-import type { AccessMode } from "../providers/membership/inputs";
+import type { AccessMode } from "../model/config/rules";
 import type { Workload } from "../providers/membership/types";
 import {
   type WorkloadArgs,

@@ -91,7 +91,6 @@ export function checkBoolean(key: string, value: unknown): Violation | undefined
   return undefined;
 }
 
-/** Volume policy for removed members; mirrors the StatefulSet's `whenScaled` PVC retention values. */
 /** A member ID as etcdctl and the `memberStatus` output print it. */
 const MEMBER_ID = /^[0-9a-f]{1,16}$/;
 
@@ -110,9 +109,15 @@ export function checkReplaceMembers(key: string, value: unknown): Violation | un
   );
 }
 
+/**
+ * What happens to a removed member's volume: deleted at once, or kept until its ordinal returns.
+ * Named after the StatefulSet's `whenScaled` PVC retention values, which it also sets.
+ */
 export const VOLUME_POLICIES = ["Delete", "Retain"] as const;
-/** How the membership provider reaches etcd (see README, "Reaching etcd"). */
+export type VolumePolicy = (typeof VOLUME_POLICIES)[number];
+/** How the membership provider reaches etcd (docs/operations.md, "Reaching etcd"). */
 export const ACCESS_MODES = ["port-forward", "pod-ip", "endpoints"] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
 
 /** Thrown when input is refused; lists every violation so one run shows every mistake. */
 export class ValidationError extends Error {

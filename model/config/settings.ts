@@ -14,8 +14,10 @@ import {
   ACCESS_MODES,
   MAX_CLUSTER_NAME_LENGTH,
   VOLUME_POLICIES,
+  type AccessMode,
   ValidationError,
   type Violation,
+  type VolumePolicy,
   checkBoolean,
   checkDnsLabel,
   checkDnsSubdomain,
@@ -54,8 +56,6 @@ export const CLIENT_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as
 
 export type AntiAffinity = (typeof ANTI_AFFINITIES)[number];
 export type ClientServiceType = (typeof CLIENT_SERVICE_TYPES)[number];
-export type VolumePolicy = (typeof VOLUME_POLICIES)[number];
-export type AccessMode = (typeof ACCESS_MODES)[number];
 
 /**
  * Plain values rather than `pulumi.Input`s: every one of them names an object or must be checked

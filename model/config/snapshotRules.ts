@@ -27,6 +27,14 @@ export interface SnapshotsConfig {
   keep: number;
 }
 
+/** Resolved settings, as the membership provider takes them. */
+export interface SnapshotSettings {
+  /** Absolute directory the snapshots are written to (created owner-only when missing). */
+  directory: string;
+  /** How many snapshots of this cluster to keep, newest first. */
+  keep: number;
+}
+
 /** `pulumi config set --path` may store scalars as text: read "3" and "false" as what they say. */
 const asNumber = (v: unknown): unknown =>
   typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;

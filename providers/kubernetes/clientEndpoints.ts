@@ -6,7 +6,8 @@
  */
 import { ACCESS_MODES, checkOneOf } from "../../model/config/rules";
 import { CLIENT_PORT } from "../../model/naming";
-import type { AccessMode, MembershipTls } from "../membership/inputs";
+import type { AccessMode } from "../../model/config/rules";
+import type { MembershipTls } from "../../model/membership/inputs";
 import type { Endpoint, MemberSlot } from "../membership/types";
 import { podIPClientURL, templateClientURL } from "./clientUrl";
 import type { KubeContext } from "./kubeconfig";

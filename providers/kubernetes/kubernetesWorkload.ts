@@ -14,7 +14,7 @@ import {
   type ClusterIdentity,
 } from "../../model/naming";
 import type { ClientTLS } from "../etcd/security";
-import type { MembershipArgs } from "../membership/inputs";
+import type { MembershipArgs } from "../../model/membership/inputs";
 import type { Endpoint, Workload } from "../membership/types";
 import { openClientEndpoint } from "./clientEndpoints";
 import { readClientTLS } from "./clientTls";

@@ -4,7 +4,8 @@
  */
 import type { EtcdAlarm, EtcdMember, EtcdStatus } from "../etcd/types";
 import type { RecordReading } from "./record";
-import type { MemberSlot, PodState, VolumePolicy, VolumeState } from "./types";
+import type { VolumePolicy } from "../../model/config/rules";
+import type { MemberSlot, PodState, VolumeState } from "./types";
 
 export type LiveMember = EtcdMember;
 export type Alarm = EtcdAlarm;

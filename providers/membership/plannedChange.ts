@@ -3,8 +3,8 @@
  * or removed and one readable line. Computed from the sizes alone: preview makes no network calls.
  */
 import { type ClusterIdentity, podName } from "../../model/naming";
-import type { PlannedChange } from "./inputs";
-import type { VolumePolicy } from "./types";
+import type { PlannedChange } from "../../model/membership/inputs";
+import type { VolumePolicy } from "../../model/config/rules";
 
 export interface PlanSubject {
   clusterName: string;

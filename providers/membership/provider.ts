@@ -5,16 +5,16 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { checkSize } from "../../model/config/rules";
-import type { MembershipArgs, MembershipInputs } from "./inputs";
 import {
-  type MembershipOutputs,
+  type MembershipArgs,
+  type MembershipInputs,
   REPLACE_KEYS,
   UPDATE_KEYS,
   argsOf,
-  inputsOf,
-  outputsOf,
-  resourceId,
-} from "./outputs";
+  validateInputs,
+} from "../../model/membership/inputs";
+import { UNKNOWN, isUnknown } from "../../model/membership/unknown";
+import { type MembershipOutputs, inputsOf, outputsOf, resourceId } from "./outputs";
 import { progressLog } from "./engineLog";
 import { watchEngine } from "./engineWatch";
 import { checkFixedSettings } from "./fixedSettings";
@@ -33,7 +33,6 @@ import { holderIdentity } from "./lease";
 import { describeReplacements } from "./replacements";
 import { asRun, exitIfEngineGone } from "./watchdog";
 import type { Workload } from "./types";
-import { UNKNOWN, isUnknown, validateInputs } from "./validate";
 
 export type WorkloadFactory = (args: MembershipArgs) => Workload;
 
@@ -92,7 +91,7 @@ export function createMembershipProvider(
    * here: what exists is decided from the cluster's own record, never from which call this is.
    */
   const converge = async (inputs: MembershipInputs, olds?: MembershipOutputs) => {
-    const args = argsOf(inputs as unknown as Record<string, unknown>);
+    const args = argsOf(inputs);
     const snapshot = args.snapshots && { ...args.snapshots, cluster: args.clusterName };
     const run = {
       engine: watchEngine(),
@@ -110,7 +109,7 @@ export function createMembershipProvider(
       throw redactError(error, [args.rootPassword, olds?.rootPassword]);
     });
     return outputsOf(
-      inputsOf(inputs as unknown as Record<string, unknown>),
+      inputsOf(inputs),
       result.summary,
       result.snapshot ?? olds?.latestSnapshot ?? null,
     );
@@ -170,7 +169,7 @@ export function createMembershipProvider(
         throw new Error(
           `${PROGRESS_PREFIX} cannot read ${id}: import is not supported; create the resource from the program`,
         );
-      const args = argsOf(props as unknown as Record<string, unknown>);
+      const args = argsOf(props);
       const { summary, next } = await asRun(() =>
         withWorkload(makeWorkload, args, (w) =>
           inspect(w, goalOf(args), { ...options, security: securityOf(args) }),
@@ -179,11 +178,11 @@ export function createMembershipProvider(
         throw redactError(error, [args.rootPassword]);
       });
       const live: MembershipInputs = {
-        ...inputsOf(props as unknown as Record<string, unknown>),
+        ...inputsOf(props),
         size: summary.liveSize,
         members: summary.memberStatus.map((m) => m.name),
       };
-      const outs = outputsOf(live, summary, props.latestSnapshot, next ?? null);
+      const outs = outputsOf(live, summary, props.latestSnapshot ?? null, next ?? null);
       return { id, props: outs, inputs: live };
     },
 
@@ -193,7 +192,7 @@ export function createMembershipProvider(
      * the record a kept volume is an earlier cluster's: a later create refuses to start on it.
      */
     async delete(_id: string, props: MembershipOutputs) {
-      const args = argsOf(props as unknown as Record<string, unknown>);
+      const args = argsOf(props);
       await asRun(() =>
         withWorkload(makeWorkload, args, async (w) => {
           const lease = await w

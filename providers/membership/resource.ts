@@ -4,10 +4,8 @@
  * pass the same provider built over local etcd processes.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { SnapshotRecord, SnapshotSettings } from "../snapshots/store";
-import type { AccessMode, MembershipArgs } from "./inputs";
-import type { MemberStatus } from "./summary";
-import type { VolumePolicy } from "./types";
+import { type MembershipArgs, SECRET_KEYS } from "../../model/membership/inputs";
+import type { MembershipOutputs } from "./outputs";
 
 export type MembershipResourceArgs = {
   [K in keyof MembershipArgs]: pulumi.Input<MembershipArgs[K]>;
@@ -16,35 +14,20 @@ export type MembershipResourceArgs = {
 /** The type token Pulumi gives this dynamic resource (module "etcd", type "Membership"). */
 export const MEMBERSHIP_TYPE = "pulumi-nodejs:dynamic/etcd:Membership";
 
-export class MembershipResource extends pulumi.dynamic.Resource {
-  declare readonly clusterName: pulumi.Output<string>;
-  declare readonly namespace: pulumi.Output<string>;
-  declare readonly clusterDomain: pulumi.Output<string>;
-  /** The wanted size after create/update; the live voter count after a refresh. */
-  declare readonly size: pulumi.Output<number>;
-  declare readonly volumePolicy: pulumi.Output<VolumePolicy>;
-  declare readonly access: pulumi.Output<AccessMode>;
-  declare readonly endpointTemplate: pulumi.Output<string | undefined>;
-  declare readonly kubeconfig: pulumi.Output<string | undefined>;
-  /** Secret: root's password, kept so that the next change of password can authenticate first. */
-  declare readonly rootPassword: pulumi.Output<string | undefined>;
-  declare readonly snapshots: pulumi.Output<SnapshotSettings | undefined>;
-  /** The newest safety snapshot: path, bytes, sha256, revision, member, takenAt. */
-  declare readonly latestSnapshot: pulumi.Output<SnapshotRecord | null>;
-  declare readonly fixedAtCreation: pulumi.Output<Record<string, string> | undefined>;
-  /** Planned member names (what preview shows), the live ones after a refresh. */
-  declare readonly members: pulumi.Output<string[]>;
-  /** The readable plan `check` computed for the last change. */
-  declare readonly plan: pulumi.Output<string>;
-  declare readonly clusterId: pulumi.Output<string | null>;
-  /** Name of the leading member. */
-  declare readonly leader: pulumi.Output<string | null>;
-  declare readonly memberStatus: pulumi.Output<MemberStatus[]>;
-  /** Voters in the live member list. */
-  declare readonly liveSize: pulumi.Output<number>;
-  /** The StatefulSet's replica count as last seen. */
-  declare readonly replicas: pulumi.Output<number>;
+/**
+ * Every output as a property, typed from the provider's own outputs: `size` is the wanted size after
+ * create/update and the live voter count after a refresh; `members` the planned member names (what
+ * preview shows), the live ones after a refresh; `latestSnapshot` the newest safety snapshot.
+ */
+type MembershipOutputProperties = {
+  readonly [K in keyof MembershipOutputs]-?: pulumi.Output<MembershipOutputs[K]>;
+};
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- types the outputs the dynamic resource sets at run time
+export interface MembershipResource extends MembershipOutputProperties {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see above
+export class MembershipResource extends pulumi.dynamic.Resource {
   constructor(
     name: string,
     provider: pulumi.dynamic.ResourceProvider,
@@ -62,7 +45,7 @@ export class MembershipResource extends pulumi.dynamic.Resource {
       latestSnapshot: undefined,
     };
     // The provider copies its inputs to its outputs in clear (it cannot return secrets itself).
-    const secrets = [...(opts.additionalSecretOutputs ?? []), "kubeconfig", "rootPassword"];
+    const secrets = [...(opts.additionalSecretOutputs ?? []), ...SECRET_KEYS];
     super(
       provider,
       name,

@@ -5,7 +5,8 @@
  */
 import type { EtcdAdmin } from "../etcd/admin";
 import { errorText } from "../etcd/errors";
-import { type SnapshotRecord, type SnapshotSettings, takeSnapshot } from "../snapshots/store";
+import type { SnapshotSettings } from "../../model/config/snapshotRules";
+import { type SnapshotRecord, takeSnapshot } from "../snapshots/store";
 import type { Observation, SlotOf, StatusAnswer, StatusReading } from "./observation";
 import type { Endpoints } from "./observe";
 import type { Step } from "./steps";

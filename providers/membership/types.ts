@@ -7,9 +7,6 @@ import type { ClientTLS } from "../etcd/security";
 import type { ChangeLease } from "./lease";
 import type { ClusterRecord, RecordReading } from "./record";
 
-/** Volume policy for a removed member: delete its volume at once, or keep it until its ordinal returns. */
-export type VolumePolicy = "Delete" | "Retain";
-
 /** Identity of the member that lives at one StatefulSet ordinal. Matched against etcd by peer URL. */
 export interface MemberSlot {
   ordinal: number;

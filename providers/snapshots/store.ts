@@ -5,15 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { SnapshotSettings } from "../../model/config/snapshotRules";
 import type { EtcdAdmin } from "../etcd/admin";
 import { hashFileOf, hashLine, verifySnapshotFile } from "./verify";
-
-export interface SnapshotSettings {
-  /** Absolute directory the snapshots are written to (created owner-only when missing). */
-  directory: string;
-  /** How many snapshots of this cluster to keep, newest first. */
-  keep: number;
-}
 
 /** The `latestSnapshot` output. */
 export interface SnapshotRecord {

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CLIENT_PORT, METRICS_PORT, PEER_PORT } from "../../model/naming";
 import type { ClientTLS } from "../../providers/etcd/security";
-import type { MembershipArgs } from "../../providers/membership/inputs";
+import type { MembershipArgs } from "../../model/membership/inputs";
 import type { ChangeLease } from "../../providers/membership/lease";
 import {
   type ClusterRecord,

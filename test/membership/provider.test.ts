@@ -1,9 +1,9 @@
 /** check and diff of the membership provider: validation with exact messages, planned change, no I/O. */
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { MembershipArgs } from "../../providers/membership/inputs";
+import type { MembershipArgs } from "../../model/membership/inputs";
 import { createMembershipProvider } from "../../providers/membership/provider";
-import { UNKNOWN } from "../../providers/membership/validate";
+import { UNKNOWN } from "../../model/membership/unknown";
 
 const workloadsMade: MembershipArgs[] = [];
 /** check and diff must not reach any workload: every call to the factory is recorded and fails. */
@@ -79,13 +79,13 @@ const badInputs: Array<[string, Record<string, unknown>, string, string]> = [
     "endpoints without a template",
     { access: "endpoints" },
     "endpointTemplate",
-    `endpointTemplate: (missing) is not allowed; must be set when access is "endpoints": one client URL per member with {ordinal} or {name}, ${TEMPLATE_EXAMPLE}`,
+    `endpointTemplate: (missing) is not allowed; must be an http:// or https:// client URL containing {ordinal} or {name}, ${TEMPLATE_EXAMPLE}; required when access is "endpoints"`,
   ],
   [
     "template without a placeholder",
     { access: "endpoints", endpointTemplate: "https://etcd.example.com:2379" },
     "endpointTemplate",
-    `endpointTemplate: "https://etcd.example.com:2379" is not allowed; must be an http:// or https:// URL containing {ordinal} or {name}, ${TEMPLATE_EXAMPLE}`,
+    `endpointTemplate: "https://etcd.example.com:2379" is not allowed; must be an http:// or https:// client URL containing {ordinal} or {name}, ${TEMPLATE_EXAMPLE}; required when access is "endpoints"`,
   ],
   [
     "empty kubeconfig",

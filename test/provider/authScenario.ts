@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as etcd3 from "etcd3";
-import type { MembershipInputs } from "../../providers/membership/inputs";
+import type { MembershipInputs } from "../../model/membership/inputs";
 import { createMembershipProvider } from "../../providers/membership/provider";
 import type { LocalCluster } from "../harness/localCluster";
 import { localWorkloadFactory } from "../harness/localWorkload";

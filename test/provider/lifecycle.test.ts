@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import type { MembershipInputs } from "../../providers/membership/inputs";
+import type { MembershipInputs } from "../../model/membership/inputs";
 import type { MembershipOutputs } from "../../providers/membership/outputs";
 import { createMembershipProvider } from "../../providers/membership/provider";
 import { type LocalCluster, localCluster } from "../harness/localCluster";

@@ -1,6 +1,6 @@
 /** 1→3→1→3 on Debian's etcd 3.4.23, with each volume policy (127.0.13.x and 127.0.17.x). */
 import { after, describe, it } from "node:test";
-import type { VolumePolicy } from "../../providers/membership/types";
+import type { VolumePolicy } from "../../model/config/rules";
 import { type LocalCluster, localCluster } from "../harness/localCluster";
 import { assertConverged, scaleTo, writeData } from "./scenario";
 

@@ -12,7 +12,7 @@ import {
   type StepRecord,
   reconcile,
 } from "../../providers/membership/reconciler";
-import type { VolumePolicy } from "../../providers/membership/types";
+import type { VolumePolicy } from "../../model/config/rules";
 import { type LocalCluster, dataClient } from "../harness/localCluster";
 
 export const TEST_RECONCILE: Partial<ReconcileOptions> = {

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { ClientTLS } from "../../providers/etcd/security";
-import type { MembershipInputs } from "../../providers/membership/inputs";
+import type { MembershipInputs } from "../../model/membership/inputs";
 import type { MembershipOutputs } from "../../providers/membership/outputs";
 import { DEFAULT_ADMIN_OPTIONS } from "../../providers/etcd/admin";
 import { createMembershipProvider } from "../../providers/membership/provider";

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import * as etcd3 from "etcd3";
 import type { ClientTLS } from "../../providers/etcd/security";
-import type { MembershipInputs } from "../../providers/membership/inputs";
+import type { MembershipInputs } from "../../model/membership/inputs";
 import type { MembershipOutputs } from "../../providers/membership/outputs";
 import { createMembershipProvider } from "../../providers/membership/provider";
 import type { LocalCluster } from "../harness/localCluster";

@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { ValidationError } from "../../model/config/rules";
 import { parseStackConfig } from "../../components/stackConfig";
-import { validateInputs } from "../../providers/membership/validate";
+import { validateInputs } from "../../model/membership/inputs";
 import { BASE_MEMBERSHIP_INPUTS } from "../support/membershipInputs";
 
 const parse = (snapshots: string) =>

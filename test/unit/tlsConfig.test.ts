@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { ValidationError } from "../../model/config/rules";
 import { parseStackConfig } from "../../components/stackConfig";
 import { checkFixedSettings } from "../../providers/membership/fixedSettings";
-import { validateInputs } from "../../providers/membership/validate";
+import { validateInputs } from "../../model/membership/inputs";
 import { BASE_MEMBERSHIP_INPUTS } from "../support/membershipInputs";
 
 const parse = (tls: string) =>

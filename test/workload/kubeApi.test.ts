@@ -14,7 +14,7 @@ import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Etcd3 } from "etcd3";
 import type { ClusterRecord } from "../../providers/membership/record";
-import type { MembershipArgs } from "../../providers/membership/inputs";
+import type { MembershipArgs } from "../../model/membership/inputs";
 import type { Workload } from "../../providers/membership/types";
 import { connectKube } from "../../providers/kubernetes/kubeconfig";
 import { createKubernetesWorkload } from "../../providers/kubernetes/kubernetesWorkload";

@@ -3,7 +3,7 @@
  * this suite's loopback addresses, with the objects of kube-objects.ts and the e2e etcd fixture.
  */
 import type { ClusterIdentity } from "../../model/naming";
-import type { MembershipArgs } from "../../providers/membership/inputs";
+import type { MembershipArgs } from "../../model/membership/inputs";
 import type { PodState, Workload } from "../../providers/membership/types";
 import { connectKube } from "../../providers/kubernetes/kubeconfig";
 import { waitUntil } from "../../providers/kubernetes/wait";

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import type { MembershipArgs } from "../../providers/membership/inputs";
+import type { MembershipArgs } from "../../model/membership/inputs";
 import { createKubernetesWorkload } from "../../providers/kubernetes/kubernetesWorkload";
 import { kubeconfigText } from "./kubeconfigText";
 import { loadSerialized } from "./loadSerialized";

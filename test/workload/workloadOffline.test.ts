@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { MembershipArgs } from "../../providers/membership/inputs";
+import type { MembershipArgs } from "../../model/membership/inputs";
 import { createKubernetesWorkload } from "../../providers/kubernetes/kubernetesWorkload";
 import { kubeconfigText } from "./kubeconfigText";
 
