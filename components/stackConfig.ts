@@ -7,7 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { SET_ROOT_PASSWORD, secretViolation } from "../model/config/authRules";
 import { ValidationError, type Violation, violation } from "../model/config/rules";
 import {
+  CONFIG_FIELDS,
+  CONFIG_KEYS,
   type ClusterSettings,
+  type ConfigText,
   type EtcdClusterArgs,
   checkClusterArgs,
 } from "../model/config/settings";
@@ -15,50 +18,14 @@ import {
 /** `clusterName` is also the Pulumi resource name of the component, so the config defaults it. */
 export const DEFAULT_CLUSTER_NAME = "etcd";
 
-const NUMBER_KEYS = ["size"] as const;
-const BOOLEAN_KEYS = ["createNamespace"] as const;
-/** Structured values: the Pulumi CLI hands them to the program as JSON text. */
-const OBJECT_KEYS = [
-  "storage",
-  "resources",
-  "labels",
-  "annotations",
-  "networkPolicy",
-  "snapshots",
-  "tls",
-  "auth",
-  "replaceMembers",
-] as const;
-const STRING_KEYS = [
-  "clusterName",
-  "namespace",
-  "image",
-  "antiAffinity",
-  "pvcPolicy",
-  "clientServiceType",
-  "clusterDomain",
-  "access",
-  "endpointTemplate",
-] as const;
-
-export const CONFIG_KEYS: readonly string[] = [
-  ...NUMBER_KEYS,
-  ...BOOLEAN_KEYS,
-  ...OBJECT_KEYS,
-  ...STRING_KEYS,
-];
-
-const includes = (keys: readonly string[], key: string): boolean => keys.includes(key);
-
 /**
  * Config values arrive as text. Decode what reads as the expected type and pass anything else on
  * unchanged, so the rule that refuses it shows the value exactly as it was written.
  */
-function decode(key: string, text: string): unknown {
-  if (includes(NUMBER_KEYS, key))
-    return /^[-+]?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
-  if (includes(BOOLEAN_KEYS, key)) return text === "true" ? true : text === "false" ? false : text;
-  if (includes(OBJECT_KEYS, key)) {
+function decode(text: string, kind: ConfigText): unknown {
+  if (kind === "number") return /^[-+]?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+  if (kind === "boolean") return text === "true" ? true : text === "false" ? false : text;
+  if (kind === "json") {
     try {
       return JSON.parse(text);
     } catch {
@@ -68,6 +35,9 @@ function decode(key: string, text: string): unknown {
   return text;
 }
 
+const configField = (key: string) =>
+  (CONFIG_FIELDS as Record<string, { text: ConfigText } | undefined>)[key];
+
 function unknownKey(key: string, value: string): Violation {
   const parent = key.split(".")[0];
   // `pulumi config set --secret auth.rootPassword` without --path: the value is a password.
@@ -76,7 +46,7 @@ function unknownKey(key: string, value: string): Violation {
       key,
       `unknown key; set the fields of auth with --path, e.g. ${SET_ROOT_PASSWORD}`,
     );
-  if (key.includes(".") && includes(OBJECT_KEYS, parent))
+  if (key.includes(".") && configField(parent)?.text === "json")
     return violation(
       key,
       value,
@@ -100,7 +70,8 @@ export function parseStackConfig(
   for (const [fullKey, text] of Object.entries(config)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    if (includes(CONFIG_KEYS, key)) args[key] = decode(key, text);
+    const field = configField(key);
+    if (field) args[key] = decode(text, field.text);
     else violations.push(unknownKey(key, text));
   }
   const checked = checkClusterArgs(args as unknown as EtcdClusterArgs, DEFAULT_CLUSTER_NAME);

@@ -3,7 +3,7 @@
  * through: the stack config (see `stackConfig.ts`) and direct `EtcdCluster` arguments alike.
  */
 import type { ClusterIdentity } from "../naming";
-import { type AuthArgs, type AuthSettings, checkAuth } from "./auth";
+import { type AuthArgs, checkAuth } from "./auth";
 import {
   BUILT_IN_NAMESPACES,
   checkEndpointTemplate,
@@ -26,15 +26,10 @@ import {
   checkSize,
   violation,
 } from "./rules";
-import {
-  type NetworkPolicyArgs,
-  type NetworkPolicySettings,
-  checkNetworkPolicy,
-} from "./networkPolicy";
+import { type NetworkPolicyArgs, checkNetworkPolicy } from "./networkPolicy";
 import {
   type ContainerResources,
   type StorageArgs,
-  type StorageSettings,
   checkAnnotations,
   checkLabels,
   checkResources,
@@ -42,14 +37,17 @@ import {
   collect,
 } from "./structuredValues";
 
-import { type SnapshotsArgs, type SnapshotsConfig, checkSnapshots } from "./snapshotRules";
-import { type TlsArgs, type TlsSettings, checkTls } from "./tlsRules";
+import { type SnapshotsArgs, checkSnapshots } from "./snapshotRules";
+import { type TlsArgs, checkTls } from "./tlsRules";
 
 export type { ContainerResources, ResourceQuantities, StorageArgs } from "./structuredValues";
 export type { NetworkPolicyArgs, NetworkPolicySettings, TrafficSource } from "./networkPolicy";
 export type { SnapshotsArgs, SnapshotsConfig } from "./snapshotRules";
 export type { TlsArgs, TlsSecretNames, TlsSettings } from "./tlsRules";
 export type { AuthArgs, AuthSettings } from "./auth";
+
+export const DEFAULT_IMAGE = "gcr.io/etcd-development/etcd:v3.5.35";
+export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 
 export const ANTI_AFFINITIES = ["preferred", "required", "none"] as const;
 export const CLIENT_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
@@ -103,43 +101,118 @@ export interface EtcdClusterArgs {
   replaceMembers?: string[];
 }
 
-/** Validated arguments with every default applied. */
-export interface ClusterSettings {
-  size: number;
-  clusterName: string;
-  namespace: string;
-  createNamespace: boolean;
-  image: string;
-  storage: StorageSettings;
-  resources: ContainerResources;
-  antiAffinity: AntiAffinity;
-  pvcPolicy: VolumePolicy;
-  clientServiceType: ClientServiceType;
-  clusterDomain: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  access: AccessMode;
-  endpointTemplate?: string;
-  networkPolicy: NetworkPolicySettings;
-  snapshots: SnapshotsConfig;
-  tls: TlsSettings;
-  auth: AuthSettings;
-  replaceMembers: string[];
+/** Where a key's rules and default live, and how the stack config's text reads. */
+interface Resolution {
+  key: string;
+  /** The settings resolved before this key, in table order. */
+  before: Partial<Record<keyof EtcdClusterArgs, unknown>>;
+  /** The component's resource name: the default cluster name. */
+  resourceName: string;
+  out: Violation[];
 }
 
-export const DEFAULTS = {
-  namespace: "etcd",
-  createNamespace: true,
-  image: "gcr.io/etcd-development/etcd:v3.5.35",
-  /** etcd's default backend quota is 2 GiB; leave room for the WAL and snapshots. */
-  storageSize: "8Gi",
-  resources: { requests: { cpu: "100m", memory: "256Mi" } },
-  antiAffinity: "preferred",
-  pvcPolicy: "Delete",
-  clientServiceType: "ClusterIP",
-  clusterDomain: "cluster.local",
-  access: "port-forward",
-} as const satisfies Partial<Record<keyof ClusterSettings | "storageSize", unknown>>;
+/** How `pulumi config` text reads: a number, true/false, JSON, or the text as written. */
+export type ConfigText = "number" | "boolean" | "json" | "string";
+
+interface ConfigField<K extends keyof EtcdClusterArgs> {
+  text: ConfigText;
+  /** Applies the default and every rule of the key; the value is used only when none refused. */
+  resolve: (value: EtcdClusterArgs[K], r: Resolution) => unknown;
+}
+
+type Rule = (key: string, value: unknown) => Violation | undefined;
+
+/** The value or its default, checked by one rule. */
+const defaulted =
+  <T>(fallback: T, rule: Rule) =>
+  (value: T | undefined, r: Resolution): T => {
+    const resolved = value ?? fallback;
+    collect(r.out, rule(r.key, resolved));
+    return resolved;
+  };
+
+const oneOf = <T extends string>(fallback: T, choices: readonly T[]) =>
+  defaulted<T>(fallback, (key, value) => checkOneOf(key, value, choices));
+
+function resolveClusterName(value: string | undefined, r: Resolution): string {
+  const name = value ?? r.resourceName;
+  if (collect(r.out, checkDnsLabel(r.key, name, MAX_CLUSTER_NAME_LENGTH)))
+    collect(r.out, checkStartsWithLetter(r.key, name));
+  return name;
+}
+
+function resolveCreateNamespace(value: boolean | undefined, r: Resolution): boolean {
+  const create = value ?? true;
+  const namespace = r.before.namespace as string;
+  if (
+    collect(r.out, checkBoolean(r.key, create)) &&
+    create &&
+    BUILT_IN_NAMESPACES.includes(namespace)
+  )
+    r.out.push(
+      violation(
+        r.key,
+        create,
+        `must be false for namespace ${JSON.stringify(namespace)}, which every cluster already has`,
+      ),
+    );
+  return create;
+}
+
+/**
+ * Every key an etcd cluster takes, once: its default, its rules and how its config text reads. The
+ * stack config, the component's arguments and (through `model/membership/inputs.ts`) the
+ * provider's `check` all go through these rules. Keys resolve in this order; a rule may read
+ * the keys resolved before it.
+ */
+export const CONFIG_FIELDS = {
+  clusterName: { text: "string", resolve: resolveClusterName },
+  size: { text: "number", resolve: (value, r) => (collect(r.out, checkSize(r.key, value)), value) },
+  namespace: { text: "string", resolve: defaulted("etcd", checkDnsLabel) },
+  createNamespace: { text: "boolean", resolve: resolveCreateNamespace },
+  image: { text: "string", resolve: defaulted(DEFAULT_IMAGE, checkImage) },
+  /** etcd's default backend quota is 2 GiB; 8 GiB leaves room for the WAL and snapshots. */
+  storage: { text: "json", resolve: (value, r) => checkStorage(value, "8Gi", r.out) },
+  resources: {
+    text: "json",
+    resolve: (value, r) =>
+      checkResources(value, { requests: { cpu: "100m", memory: "256Mi" } }, r.out),
+  },
+  antiAffinity: { text: "string", resolve: oneOf<AntiAffinity>("preferred", ANTI_AFFINITIES) },
+  pvcPolicy: { text: "string", resolve: oneOf<VolumePolicy>("Delete", VOLUME_POLICIES) },
+  clientServiceType: {
+    text: "string",
+    resolve: oneOf<ClientServiceType>("ClusterIP", CLIENT_SERVICE_TYPES),
+  },
+  clusterDomain: { text: "string", resolve: defaulted(DEFAULT_CLUSTER_DOMAIN, checkDnsSubdomain) },
+  labels: { text: "json", resolve: (value, r) => checkLabels(value, r.out) },
+  annotations: { text: "json", resolve: (value, r) => checkAnnotations(value, r.out) },
+  access: { text: "string", resolve: oneOf<AccessMode>("port-forward", ACCESS_MODES) },
+  endpointTemplate: {
+    text: "string",
+    resolve: (value, r) => (
+      collect(r.out, checkEndpointTemplate(r.key, value, r.before.access)),
+      value
+    ),
+  },
+  networkPolicy: { text: "json", resolve: (value, r) => checkNetworkPolicy(value, r.out) },
+  snapshots: { text: "json", resolve: (value, r) => checkSnapshots(value, r.out) },
+  tls: {
+    text: "json",
+    resolve: (value, r) => checkTls(value, r.before.clusterName as string, r.out),
+  },
+  auth: { text: "json", resolve: (value, r) => checkAuth(value, r.out) },
+  replaceMembers: { text: "json", resolve: defaulted<string[]>([], checkReplaceMembers) },
+} satisfies { [K in keyof EtcdClusterArgs]-?: ConfigField<K> };
+
+/** Validated arguments with every default applied (an absent `endpointTemplate` stays absent). */
+export type ClusterSettings = Omit<
+  { [K in keyof typeof CONFIG_FIELDS]: ReturnType<(typeof CONFIG_FIELDS)[K]["resolve"]> },
+  "endpointTemplate"
+> & { endpointTemplate?: string };
+
+type ConfigKey = keyof typeof CONFIG_FIELDS;
+export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as ConfigKey[];
 
 /**
  * Applies the defaults and checks every value, collecting all violations so that one run shows
@@ -147,72 +220,17 @@ export const DEFAULTS = {
  */
 export function checkClusterArgs(
   args: EtcdClusterArgs,
-  defaultClusterName: string,
+  resourceName: string,
 ): { settings?: ClusterSettings; violations: Violation[] } {
   const out: Violation[] = [];
-  const clusterName = args.clusterName ?? defaultClusterName;
-  if (collect(out, checkDnsLabel("clusterName", clusterName, MAX_CLUSTER_NAME_LENGTH)))
-    collect(out, checkStartsWithLetter("clusterName", clusterName));
-  collect(out, checkSize("size", args.size));
-  const namespace = args.namespace ?? DEFAULTS.namespace;
-  collect(out, checkDnsLabel("namespace", namespace));
-  const createNamespace = args.createNamespace ?? DEFAULTS.createNamespace;
-  if (collect(out, checkBoolean("createNamespace", createNamespace)))
-    if (createNamespace && BUILT_IN_NAMESPACES.includes(namespace))
-      out.push(
-        violation(
-          "createNamespace",
-          createNamespace,
-          `must be false for namespace ${JSON.stringify(namespace)}, which every cluster already has`,
-        ),
-      );
-  const image = args.image ?? DEFAULTS.image;
-  collect(out, checkImage("image", image));
-  const storage = checkStorage(args.storage, DEFAULTS.storageSize, out);
-  const resources = checkResources(args.resources, DEFAULTS.resources, out);
-  const antiAffinity = args.antiAffinity ?? DEFAULTS.antiAffinity;
-  collect(out, checkOneOf("antiAffinity", antiAffinity, ANTI_AFFINITIES));
-  const pvcPolicy = args.pvcPolicy ?? DEFAULTS.pvcPolicy;
-  collect(out, checkOneOf("pvcPolicy", pvcPolicy, VOLUME_POLICIES));
-  const clientServiceType = args.clientServiceType ?? DEFAULTS.clientServiceType;
-  collect(out, checkOneOf("clientServiceType", clientServiceType, CLIENT_SERVICE_TYPES));
-  const clusterDomain = args.clusterDomain ?? DEFAULTS.clusterDomain;
-  collect(out, checkDnsSubdomain("clusterDomain", clusterDomain));
-  const labels = checkLabels(args.labels, out);
-  const annotations = checkAnnotations(args.annotations, out);
-  const access = args.access ?? DEFAULTS.access;
-  collect(out, checkOneOf("access", access, ACCESS_MODES));
-  collect(out, checkEndpointTemplate("endpointTemplate", args.endpointTemplate, access));
-  const networkPolicy = checkNetworkPolicy(args.networkPolicy, out);
-  const snapshots = checkSnapshots(args.snapshots, out);
-  const tls = checkTls(args.tls, clusterName, out);
-  const auth = checkAuth(args.auth, out);
-  const replaceMembers = args.replaceMembers ?? [];
-  collect(out, checkReplaceMembers("replaceMembers", replaceMembers));
+  const before: Resolution["before"] = {};
+  for (const key of CONFIG_KEYS) {
+    const resolve = CONFIG_FIELDS[key].resolve as (value: unknown, r: Resolution) => unknown;
+    const resolved = resolve(args[key], { key, before, resourceName, out });
+    if (resolved !== undefined) before[key] = resolved;
+  }
   if (out.length > 0) return { violations: out };
-  const settings: ClusterSettings = {
-    size: args.size,
-    clusterName,
-    namespace,
-    createNamespace,
-    image,
-    storage,
-    resources,
-    antiAffinity,
-    pvcPolicy,
-    clientServiceType,
-    clusterDomain,
-    labels,
-    annotations,
-    access,
-    networkPolicy,
-    snapshots,
-    tls,
-    auth,
-    replaceMembers,
-    ...(args.endpointTemplate === undefined ? {} : { endpointTemplate: args.endpointTemplate }),
-  };
-  return { settings, violations: [] };
+  return { settings: before as ClusterSettings, violations: [] };
 }
 
 /** `checkClusterArgs` that throws instead: one `ValidationError` listing every violation. */

@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { ValidationError } from "../../model/config/rules";
-import { CONFIG_KEYS, parseStackConfig } from "../../components/stackConfig";
+import { parseStackConfig } from "../../components/stackConfig";
+import { CONFIG_KEYS } from "../../model/config/settings";
 
 const parse = (config: Record<string, string>) => parseStackConfig(config, "etcd-k8s", "dev");
 
@@ -77,26 +78,26 @@ describe("stack config", () => {
       [`sise: "5" is not allowed; unknown key; the keys are ${CONFIG_KEYS.join(", ")}`],
     );
     assert.deepEqual(CONFIG_KEYS, [
+      "clusterName",
       "size",
+      "namespace",
       "createNamespace",
+      "image",
       "storage",
       "resources",
+      "antiAffinity",
+      "pvcPolicy",
+      "clientServiceType",
+      "clusterDomain",
       "labels",
       "annotations",
+      "access",
+      "endpointTemplate",
       "networkPolicy",
       "snapshots",
       "tls",
       "auth",
       "replaceMembers",
-      "clusterName",
-      "namespace",
-      "image",
-      "antiAffinity",
-      "pvcPolicy",
-      "clientServiceType",
-      "clusterDomain",
-      "access",
-      "endpointTemplate",
     ]);
   });
 

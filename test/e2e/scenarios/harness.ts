@@ -16,7 +16,7 @@ import {
   type LocalKubernetesOptions,
   startLocalKubernetes,
 } from "../localKubernetes";
-import { DEFAULTS } from "../../../model/config/settings";
+import { DEFAULT_CLUSTER_DOMAIN } from "../../../model/config/settings";
 import { DEFAULT_CLUSTER_NAME } from "../../../components/stackConfig";
 import { progressLines } from "../pulumi/output";
 import {
@@ -76,7 +76,7 @@ export class Scenario {
     this.cluster = {
       name: String(config.clusterName ?? DEFAULT_CLUSTER_NAME),
       namespace: String(config.namespace),
-      clusterDomain: String(config.clusterDomain ?? DEFAULTS.clusterDomain),
+      clusterDomain: String(config.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN),
       ...((config.tls as { enabled?: boolean } | undefined)?.enabled ? { tls: true } : {}),
     };
     this.etcdTLS = clientTLS && { credentials: clientTLS, serverName: memberHost(this.cluster, 0) };
