@@ -19,6 +19,7 @@ import { certificateObjects } from "./builders/certificates";
 import { clientServiceArgs, peerServiceArgs } from "./builders/services";
 import { statefulSetArgs } from "./builders/statefulSet";
 import {
+  type ClusterSettings,
   type EtcdClusterArgs,
   clusterIdentity,
   resolveClusterSettings,
@@ -27,7 +28,7 @@ import * as naming from "../model/naming";
 import { kubernetesMembershipProvider } from "../providers/kubernetesMembership";
 import { MEMBERSHIP_TYPE, MembershipResource } from "../providers/membership/resource";
 import type { SnapshotRecord } from "../providers/snapshots/store";
-import { snapshotInput } from "./snapshotDirectory";
+import { membershipArgs } from "./builders/membershipArgs";
 import {
   type KubernetesTargetArgs,
   checkKubernetesTarget,
@@ -77,98 +78,42 @@ export class EtcdCluster extends pulumi.ComponentResource {
     const settings = resolveClusterSettings(subject, args, name);
     checkKubernetesTarget(subject, args, opts);
     super(ETCD_CLUSTER_TYPE, name, {}, opts);
-    const identity = clusterIdentity(settings);
     const target = kubernetesTarget(subject, name, args, opts, this);
     const parentOpts = { parent: this, ...(target.provider ? { provider: target.provider } : {}) };
-
-    // Kept on `pulumi destroy`: deleting a namespace deletes the volumes in it, which the
-    // StatefulSet's whenDeleted=Retain promises to keep.
-    const namespace = settings.createNamespace
-      ? new k8s.core.v1.Namespace(settings.namespace, namespaceArgs(settings), {
-          ...parentOpts,
-          retainOnDelete: true,
-        })
-      : undefined;
+    const namespace = declareNamespace(settings, parentOpts);
     const afterNamespace: pulumi.Resource[] = namespace ? [namespace] : [];
     const childOpts: pulumi.CustomResourceOptions = { ...parentOpts, dependsOn: afterNamespace };
-
-    const peerService = new k8s.core.v1.Service(
-      naming.peerServiceName(identity),
-      peerServiceArgs(settings),
-      childOpts,
-    );
-    const clientService = new k8s.core.v1.Service(
-      naming.clientServiceName(identity),
-      clientServiceArgs(settings),
-      childOpts,
-    );
-    // Before the StatefulSet, whose pods mount the Secrets cert-manager writes for them.
-    const certificates = Object.values(certificateObjects(settings)).map(
-      (certificate) =>
-        new k8s.apiextensions.CustomResource(
-          certificate.metadata.name as string,
-          certificate,
-          childOpts,
-        ),
-    );
-    const statefulSet = new k8s.apps.v1.StatefulSet(
-      naming.statefulSetName(identity),
-      statefulSetArgs(settings, etcdPodSpec(settings)),
-      { ...childOpts, ignoreChanges: STATEFULSET_FIELDS_FIXED_AT_CREATION },
-    );
+    const workload = declareWorkload(settings, childOpts);
 
     // After the StatefulSet, which it scales, and the peer Service, through which members resolve
     // each other from their first start. Not after the client Service: nothing here needs it.
     const membership = new MembershipResource(
       `${name}-membership`,
       kubernetesMembershipProvider,
-      {
-        clusterName: settings.clusterName,
-        namespace: settings.namespace,
-        // Recorded in the cluster when it is founded: another program's cluster is never changed.
+      membershipArgs(settings, {
         owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-        ...(settings.replaceMembers.length > 0 ? { replaceMembers: settings.replaceMembers } : {}),
-        clusterDomain: settings.clusterDomain,
-        size: settings.size,
-        volumePolicy: settings.pvcPolicy,
-        access: settings.access,
-        ...(settings.endpointTemplate ? { endpointTemplate: settings.endpointTemplate } : {}),
-        ...snapshotInput(settings),
-        // Only the Secret's name: the provider reads the key at run time, never through its inputs.
-        ...(settings.tls.enabled ? { tls: { clientSecret: settings.tls.secrets.client } } : {}),
-        // A secret however it was given, so the engine keeps it encrypted and out of diffs.
-        ...(settings.auth.rootPassword === undefined
-          ? {}
-          : { rootPassword: pulumi.secret(settings.auth.rootPassword) }),
+        urn: pulumi.createUrn(`${name}-membership`, MEMBERSHIP_TYPE, this),
         ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}),
-        __urn: pulumi.createUrn(`${name}-membership`, MEMBERSHIP_TYPE, this),
-        fixedAtCreation: {
-          "storage.size": settings.storage.size,
-          "storage.className": settings.storage.className ?? "(cluster default)",
-          "tls.enabled": String(settings.tls.enabled),
-        },
+      }),
+      {
+        parent: this,
+        dependsOn: [
+          ...afterNamespace,
+          ...workload.certificates,
+          workload.statefulSet,
+          workload.peerService,
+        ],
       },
-      { parent: this, dependsOn: [...afterNamespace, ...certificates, statefulSet, peerService] },
     );
+    declarePolicies(settings, childOpts);
 
-    new k8s.policy.v1.PodDisruptionBudget(
-      naming.disruptionBudgetName(identity),
-      disruptionBudgetArgs(settings),
-      childOpts,
-    );
-
-    if (settings.networkPolicy.enabled)
-      new k8s.networking.v1.NetworkPolicy(
-        naming.networkPolicyName(identity),
-        networkPolicyArgs(settings),
-        childOpts,
-      );
-
-    this.statefulSetName = statefulSet.metadata.name;
-    this.namespace = statefulSet.metadata.namespace;
-    this.peerServiceName = peerService.metadata.name;
+    this.statefulSetName = workload.statefulSet.metadata.name;
+    this.namespace = workload.statefulSet.metadata.namespace;
+    this.peerServiceName = workload.peerService.metadata.name;
     // Taken from the Service so that whoever uses the endpoint waits until the Service exists.
-    this.clientEndpoint = clientService.metadata.name.apply(() => naming.clientEndpoint(identity));
+    this.clientEndpoint = workload.clientService.metadata.name.apply(() =>
+      naming.clientEndpoint(clusterIdentity(settings)),
+    );
     this.size = pulumi.output(settings.size);
     this.members = membership.members;
     this.leader = membership.leader;
@@ -186,4 +131,61 @@ export class EtcdCluster extends pulumi.ComponentResource {
       latestSnapshot: this.latestSnapshot,
     });
   }
+}
+
+/**
+ * Kept on `pulumi destroy`: deleting a namespace deletes the volumes in it, which the
+ * StatefulSet's whenDeleted=Retain promises to keep.
+ */
+function declareNamespace(
+  settings: ClusterSettings,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace | undefined {
+  if (!settings.createNamespace) return undefined;
+  return new k8s.core.v1.Namespace(settings.namespace, namespaceArgs(settings), {
+    ...opts,
+    retainOnDelete: true,
+  });
+}
+
+/** The Services, the Certificates the pods mount, and the StatefulSet. */
+function declareWorkload(settings: ClusterSettings, opts: pulumi.CustomResourceOptions) {
+  const identity = clusterIdentity(settings);
+  const peerService = new k8s.core.v1.Service(
+    naming.peerServiceName(identity),
+    peerServiceArgs(settings),
+    opts,
+  );
+  const clientService = new k8s.core.v1.Service(
+    naming.clientServiceName(identity),
+    clientServiceArgs(settings),
+    opts,
+  );
+  // Before the StatefulSet, whose pods mount the Secrets cert-manager writes for them.
+  const certificates = Object.values(certificateObjects(settings)).map(
+    (certificate) =>
+      new k8s.apiextensions.CustomResource(certificate.metadata.name as string, certificate, opts),
+  );
+  const statefulSet = new k8s.apps.v1.StatefulSet(
+    naming.statefulSetName(identity),
+    statefulSetArgs(settings, etcdPodSpec(settings)),
+    { ...opts, ignoreChanges: STATEFULSET_FIELDS_FIXED_AT_CREATION },
+  );
+  return { peerService, clientService, certificates, statefulSet };
+}
+
+/** Who may disrupt the members (the budget) and who may reach them (the NetworkPolicy). */
+function declarePolicies(settings: ClusterSettings, opts: pulumi.CustomResourceOptions): void {
+  const identity = clusterIdentity(settings);
+  new k8s.policy.v1.PodDisruptionBudget(
+    naming.disruptionBudgetName(identity),
+    disruptionBudgetArgs(settings),
+    opts,
+  );
+  if (settings.networkPolicy.enabled)
+    new k8s.networking.v1.NetworkPolicy(
+      naming.networkPolicyName(identity),
+      networkPolicyArgs(settings),
+      opts,
+    );
 }
