@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubeConfig } from "@kubernetes/client-node";
-import { ValidationError, violation } from "../model/config/rules";
+import { validationError, violation } from "../model/config/rules";
 
 export interface KubernetesTargetArgs {
   /**
@@ -41,7 +41,7 @@ export function withContext(subject: string, kubeconfig: string, context?: strin
   if (context === undefined) return kubeconfig;
   const contexts = config.getContexts().map((c) => c.name);
   if (!contexts.includes(context))
-    throw new ValidationError(subject, [
+    throw validationError(subject, [
       violation("context", context, `must be a context of the kubeconfig: ${contexts.join(", ")}`),
     ]);
   config.setCurrentContext(context);
@@ -55,7 +55,7 @@ export function checkKubernetesTarget(
   opts: pulumi.ComponentResourceOptions,
 ): void {
   if (hasKubernetesProvider(opts) && args.kubeconfig === undefined)
-    throw new ValidationError(subject, [
+    throw validationError(subject, [
       violation(
         "kubeconfig",
         undefined,

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SET_ROOT_PASSWORD, secretViolation } from "../model/config/authRules";
-import { ValidationError, type Violation, violation } from "../model/config/rules";
+import { validationError, type Violation, violation } from "../model/config/rules";
 import {
   CONFIG_FIELDS,
   CONFIG_KEYS,
@@ -77,7 +77,7 @@ export function parseStackConfig(
   const checked = checkClusterArgs(args as unknown as EtcdClusterArgs, DEFAULT_CLUSTER_NAME);
   violations.push(...checked.violations);
   if (!checked.settings || violations.length > 0)
-    throw new ValidationError(`Stack ${JSON.stringify(stack)} config of ${project}`, violations);
+    throw validationError(`Stack ${JSON.stringify(stack)} config of ${project}`, violations);
   return checked.settings;
 }
 

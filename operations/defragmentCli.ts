@@ -9,7 +9,7 @@ import { checkEndpointTemplate } from "../model/config/kubernetesRules";
 import {
   ACCESS_MODES,
   MAX_CLUSTER_NAME_LENGTH,
-  ValidationError,
+  validationError,
   type Violation,
   checkDnsLabel,
   checkDnsSubdomain,
@@ -73,7 +73,7 @@ export function parseDefragmentFlags(argv: string[]): WorkloadArgs {
       : checkDnsSubdomain("--tls-client-secret", values["tls-client-secret"]),
   ];
   const violations = found.filter((v): v is Violation => v !== undefined);
-  if (violations.length > 0) throw new ValidationError("npm run defrag", violations);
+  if (violations.length > 0) throw validationError("npm run defrag", violations);
   return {
     clusterName: values["cluster-name"],
     namespace: values.namespace,

@@ -3,6 +3,7 @@
  * the membership provider's `check` (refused before any change), so both say exactly the same
  * thing. Pure and dependency-free: the provider is serialized together with this module.
  */
+import { hasErrorName, namedError } from "../errors";
 
 /** One refused value: which key, what it was, and what would have been accepted. */
 export interface Violation {
@@ -119,15 +120,19 @@ export type VolumePolicy = (typeof VOLUME_POLICIES)[number];
 export const ACCESS_MODES = ["port-forward", "pod-ip", "endpoints"] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
 
+export const VALIDATION_ERROR = "ValidationError";
+
 /** Thrown when input is refused; lists every violation so one run shows every mistake. */
-export class ValidationError extends Error {
-  constructor(
-    readonly subject: string,
-    readonly violations: Violation[],
-  ) {
-    super(
-      `${subject}: ${violations.length} invalid value(s):\n  - ${violations.map((v) => v.message).join("\n  - ")}`,
-    );
-    this.name = "ValidationError";
-  }
+export type ValidationError = Error & { subject: string; violations: Violation[] };
+
+export function validationError(subject: string, violations: Violation[]): ValidationError {
+  const list = violations.map((v) => v.message).join("\n  - ");
+  return namedError(
+    VALIDATION_ERROR,
+    `${subject}: ${violations.length} invalid value(s):\n  - ${list}`,
+    { subject, violations },
+  );
 }
+
+export const isValidationError = (error: unknown): error is ValidationError =>
+  hasErrorName(error, VALIDATION_ERROR);

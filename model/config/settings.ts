@@ -15,7 +15,7 @@ import {
   MAX_CLUSTER_NAME_LENGTH,
   VOLUME_POLICIES,
   type AccessMode,
-  ValidationError,
+  validationError,
   type Violation,
   type VolumePolicy,
   checkBoolean,
@@ -240,7 +240,7 @@ export function resolveClusterSettings(
   defaultClusterName: string,
 ): ClusterSettings {
   const { settings, violations } = checkClusterArgs(args, defaultClusterName);
-  if (!settings) throw new ValidationError(subject, violations);
+  if (!settings) throw validationError(subject, violations);
   return settings;
 }
 

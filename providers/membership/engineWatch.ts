@@ -11,11 +11,11 @@
  * re-parented (its parent exited) or no longer exists. Elsewhere only the direct parent is
  * watched. Node modules are `require`d at call time (the provider is serialized by Pulumi).
  */
+import { hasErrorName, namedError } from "../../model/errors";
 
 export const ENGINE_GONE = "EngineGone";
 
-export const isEngineGone = (error: unknown): boolean =>
-  error instanceof Error && error.name === ENGINE_GONE;
+export const isEngineGone = (error: unknown): boolean => hasErrorName(error, ENGINE_GONE);
 
 export interface EngineWatch {
   /** True while the engine recorded at the first call runs. */
@@ -132,9 +132,8 @@ function engineGone(links: Link[]): Error {
     .filter((l) => l.parentCommand !== undefined)
     .map((l) => `${l.parentCommand} pid ${l.parent}`);
   const via = through.length > 0 ? `, through ${through.reverse().join(", ")}` : "";
-  const error = new Error(
+  return namedError(
+    ENGINE_GONE,
     `the Pulumi engine that started this provider (pid ${engine}${via}) has exited; provider pid ${process.pid} stops before its next step. The cluster is left between steps; run pulumi up again to continue from its live state.`,
   );
-  error.name = ENGINE_GONE;
-  return error;
 }

@@ -8,9 +8,10 @@
  * on our own monotonic clock, observed while we wait. Recorded times are for messages only.
  *
  * The store (a Kubernetes Lease, a file in tests) only reads, creates, and replaces by version; all
- * decisions are here. Serialized by Pulumi with the provider: plain Errors (see `membershipRefusal`
- * in reconciler.ts), and Node modules `require`d at call time (see ../kubernetes/modules.ts).
+ * decisions are here. Serialized by Pulumi with the provider: named plain Errors
+ * (model/errors.ts), and Node modules `require`d at call time (see ../kubernetes/modules.ts).
  */
+import { hasErrorName, namedError } from "../../model/errors";
 
 export interface LeaseOptions {
   /** How long the lease lasts without renewal; it is renewed every `durationMs / 3`. */
@@ -46,11 +47,9 @@ export interface HeldLease {
 export const LEASE_BUSY = "MembershipLeaseBusy";
 export const LEASE_LOST = "MembershipLeaseLost";
 
-export const isLeaseBusy = (error: unknown): boolean =>
-  error instanceof Error && error.name === LEASE_BUSY;
+export const isLeaseBusy = (error: unknown): boolean => hasErrorName(error, LEASE_BUSY);
 
-export const isLeaseLost = (error: unknown): boolean =>
-  error instanceof Error && error.name === LEASE_LOST;
+export const isLeaseLost = (error: unknown): boolean => hasErrorName(error, LEASE_LOST);
 
 /** A lease as stored. */
 export interface LeaseRecord {
@@ -235,11 +234,10 @@ function leaseBusy(
   const holder = record?.holder || "another run";
   const renewed = record?.renewTime ? `renewed ${record.renewTime}` : "renewal time not recorded";
   const durationMs = record ? recordedDuration(record, options) : options.durationMs;
-  const error = new Error(
+  return namedError(
+    LEASE_BUSY,
     `the membership of ${store.subject} is being changed by ${holder} (${store.name}, ${renewed}); waited ${seconds(waitedMs)} s. If that run is dead, its lease expires ${seconds(durationMs)} s after its last renewal; rerun then.`,
   );
-  error.name = LEASE_BUSY;
-  return error;
 }
 
 /** What a held lease knows; `lost` is final, so `ensureHeld` never flips back to held. */
@@ -340,11 +338,10 @@ function ensureHeld(renewer: Renewer): void {
   if (!state.released) checkExpiry(renewer);
   const reason = state.released ? "it was released" : state.lost;
   if (reason === undefined) return;
-  const error = new Error(
+  throw namedError(
+    LEASE_LOST,
     `the lease on the membership of ${store.subject} (${store.name}) is no longer held by this run: ${reason}. Stopping before the next step; the cluster is left between steps, and a later run continues from there.`,
   );
-  error.name = LEASE_LOST;
-  throw error;
 }
 
 async function releaseLease(renewer: Renewer): Promise<void> {

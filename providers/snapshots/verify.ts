@@ -5,6 +5,7 @@
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import { namedError } from "../../model/errors";
 
 /** etcd ends every snapshot stream with the sha256 of the bytes before it. */
 export const TRAILING_HASH_BYTES = 32;
@@ -20,16 +21,11 @@ export interface VerifiedSnapshot {
   sha256: string;
 }
 
-/**
- * A plain Error with a name, not a subclass: Pulumi's function serialization rewrites `super()` in
- * a subclass of a built-in and the message is lost.
- */
+/** The name of the error a snapshot that fails verification is refused with (model/errors.ts). */
 export const INVALID_SNAPSHOT = "InvalidSnapshot";
 
 function invalidSnapshot(file: string, reason: string): Error {
-  return Object.assign(new Error(`snapshot ${file} is not valid: ${reason}`), {
-    name: INVALID_SNAPSHOT,
-  });
+  return namedError(INVALID_SNAPSHOT, `snapshot ${file} is not valid: ${reason}`);
 }
 
 /**

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import type { IService } from "kubernetes-models/v1/Service";
-import { ValidationError } from "../../model/config/rules";
+import { isValidationError } from "../../model/config/rules";
 import { ETCD_CLUSTER_TYPE, EtcdCluster } from "../../components/etcdCluster";
 import { validateKubernetesObject } from "../support/kubernetesSchema";
 import { find, inputsOf, outputValue, recordRegistrations, settle } from "../support/pulumiMocks";
@@ -74,7 +74,7 @@ describe("EtcdCluster with its own arguments", () => {
     assert.throws(
       () => new EtcdCluster("Orders", { size: 2, antiAffinity: "strict" as "required" }),
       (error: unknown) => {
-        assert.ok(error instanceof ValidationError);
+        assert.ok(isValidationError(error));
         assert.match(error.message, /^EtcdCluster "Orders": 2 invalid value\(s\):/);
         assert.deepEqual(
           error.violations.map((v) => v.key),

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../../model/config/rules";
+import { isValidationError } from "../../model/config/rules";
 import { recordRegistrations, settle } from "../support/pulumiMocks";
 
 describe("the program with a bad stack config", () => {
@@ -14,7 +14,7 @@ describe("the program with a bad stack config", () => {
       "etcd-k8s:storage": '{"size":"1GB"}',
     });
     await assert.rejects(import("../.."), (error: unknown) => {
-      assert.ok(error instanceof ValidationError);
+      assert.ok(isValidationError(error));
       assert.deepEqual(
         error.violations.map((v) => v.key),
         ["antiAffinty", "size", "namespace", "storage.size"],

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../../components/stackConfig";
 import { checkClusterArgs } from "../../model/config/settings";
-import { ValidationError } from "../../model/config/rules";
+import { isValidationError } from "../../model/config/rules";
 import { createMembershipProvider } from "../../providers/membership/provider";
 import { BASE_MEMBERSHIP_INPUTS } from "../support/membershipInputs";
 
@@ -16,7 +16,7 @@ function refusal(config: Record<string, string>): string {
   try {
     parseStackConfig({ "etcd-k8s:size": "3", ...config }, "etcd-k8s", "staging");
   } catch (error) {
-    assert.ok(error instanceof ValidationError);
+    assert.ok(isValidationError(error));
     return error.message;
   }
   assert.fail("the config was accepted");

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ValidationError } from "../../model/config/rules";
+import { isValidationError } from "../../model/config/rules";
 import {
   type EtcdClusterArgs,
   checkClusterArgs,
@@ -302,7 +302,7 @@ describe("cluster settings: refusal", () => {
     assert.throws(
       () => resolveClusterSettings('EtcdCluster "etcd"', args, "etcd"),
       (error: unknown) => {
-        assert.ok(error instanceof ValidationError);
+        assert.ok(isValidationError(error));
         assert.deepEqual(
           error.violations.map((v) => v.key),
           ["size", "namespace", "pvcPolicy"],

@@ -1,7 +1,7 @@
 /** The `snapshots` stack config key and the provider's resolved `snapshots` input. */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ValidationError } from "../../model/config/rules";
+import { isValidationError } from "../../model/config/rules";
 import { parseStackConfig } from "../../components/stackConfig";
 import { validateInputs } from "../../model/membership/inputs";
 import { BASE_MEMBERSHIP_INPUTS } from "../support/membershipInputs";
@@ -13,7 +13,7 @@ function messages(snapshots: string): string[] {
   try {
     parse(snapshots);
   } catch (error) {
-    assert.ok(error instanceof ValidationError, String(error));
+    assert.ok(isValidationError(error), String(error));
     return error.violations.map((v) => v.message);
   }
   assert.fail("the config was accepted");

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ValidationError } from "../../model/config/rules";
+import { type ValidationError, isValidationError } from "../../model/config/rules";
 import { parseStackConfig } from "../../components/stackConfig";
 import { CONFIG_KEYS } from "../../model/config/settings";
 
@@ -10,7 +10,7 @@ function refusal(config: Record<string, string>): ValidationError {
   try {
     parse(config);
   } catch (error) {
-    assert.ok(error instanceof ValidationError, String(error));
+    assert.ok(isValidationError(error), String(error));
     return error;
   }
   assert.fail("the config was accepted");

@@ -1,7 +1,7 @@
 /** The `tls` stack config key, the provider's `tls` input, and the refusal to switch TLS later. */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ValidationError } from "../../model/config/rules";
+import { isValidationError } from "../../model/config/rules";
 import { parseStackConfig } from "../../components/stackConfig";
 import { checkFixedSettings } from "../../providers/membership/fixedSettings";
 import { validateInputs } from "../../model/membership/inputs";
@@ -14,7 +14,7 @@ function messages(tls: string): string[] {
   try {
     parse(tls);
   } catch (error) {
-    assert.ok(error instanceof ValidationError, String(error));
+    assert.ok(isValidationError(error), String(error));
     return error.violations.map((v) => v.message);
   }
   assert.fail("the config was accepted");
