@@ -1,7 +1,7 @@
 /**
  * Predicts the steps still ahead by applying each planned step's expected effect to a copy of the
- * observation, so progress lines can say "step 4/10". Only an estimate for display: the reconciler
- * always plans from live state, never from this prediction.
+ * observation, so progress lines can say "step 4/10" and preview can say what a change does. Only
+ * an estimate for display: the reconciler always plans from live state, never from this prediction.
  */
 import { plan } from "./plan";
 import type { Goal, LiveMember, Observation, SlotOf, StatusAnswer } from "./observation";
@@ -86,7 +86,7 @@ function newPod(ordinal: number, slotOf: SlotOf, createdAt: number): PodState {
 }
 
 /** What the step is expected to leave behind, as the next observation would show it. */
-function applyExpected(o: Observation, s: Step, slotOf: SlotOf): Observation {
+export function applyExpected(o: Observation, s: Step, slotOf: SlotOf): Observation {
   const k = s.slot.ordinal;
   switch (s.kind) {
     case "write-record":
