@@ -91,7 +91,7 @@ export interface MembershipTls {
 export interface PlannedChange {
   /** Names of the members after the change, e.g. ["etcd-0", "etcd-1", "etcd-2"]. */
   members: string[];
-  /** One readable line, e.g. "add etcd-1, etcd-2 as learners, then promote". */
+  /** One readable line, e.g. "add etcd-1, etcd-2 as learners one at a time, promoting each". */
   plan: string;
 }
 

@@ -1,10 +1,15 @@
 /**
  * The planned change `check` records as inputs, so `pulumi preview --diff` shows each member added
- * or removed and one readable line. Computed from the sizes alone: preview makes no network calls.
+ * or removed and one readable line. Rendered from the steps the plan itself takes from a healthy
+ * cluster of the old size (preview.ts), so preview says what a run does, without a network call.
  */
-import { type ClusterIdentity, podName } from "../../model/naming";
-import type { PlannedChange } from "../../model/membership/inputs";
 import type { VolumePolicy } from "../../model/config/rules";
+import type { PlannedChange } from "../../model/membership/inputs";
+import { type ClusterIdentity, peerURL, podName } from "../../model/naming";
+import type { Observation, SlotOf } from "./observation";
+import { clusterBefore, previewGoal } from "./preview";
+import { predictSteps } from "./simulate";
+import type { Step } from "./steps";
 
 export interface PlanSubject {
   clusterName: string;
@@ -13,8 +18,16 @@ export interface PlanSubject {
   volumePolicy: VolumePolicy;
 }
 
-const range = (from: number, to: number): number[] =>
-  Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+/** What the steps do to the membership, by member name, in the order they do it. */
+interface Outline {
+  founder?: string;
+  added: string[];
+  removed: string[];
+  leaderMoved: boolean;
+  volumesDeleted: boolean;
+  /** The members after the change, by ordinal. */
+  members: string[];
+}
 
 export function plannedChange(
   oldSize: number | undefined,
@@ -26,37 +39,55 @@ export function plannedChange(
     namespace: subject.namespace,
     clusterDomain: subject.clusterDomain,
   };
-  const name = (k: number) => podName(identity, k);
-  const members = range(0, newSize).map(name);
-  return { members, plan: planLine(oldSize, newSize, subject.volumePolicy, name) };
+  // Peer URLs only match members to slots inside the prediction: their scheme makes no difference.
+  const slotOf: SlotOf = (k) => ({
+    ordinal: k,
+    name: podName(identity, k),
+    peerURL: peerURL(identity, k),
+  });
+  const start = clusterBefore(oldSize, slotOf);
+  const steps = predictSteps(start, previewGoal(newSize, subject.volumePolicy), slotOf);
+  const outline = outlineOf(start, steps);
+  return { members: outline.members, plan: planLine(outline) };
 }
 
-function planLine(
-  oldSize: number | undefined,
-  newSize: number,
-  policy: VolumePolicy,
-  name: (k: number) => string,
-): string {
-  if (oldSize === undefined) {
-    const grow = range(1, newSize).map(name);
-    if (grow.length === 0) return `bootstrap ${name(0)}`;
-    return `bootstrap ${name(0)}, then ${addLine(grow)}`;
-  }
-  if (newSize > oldSize) return addLine(range(oldSize, newSize).map(name));
-  if (newSize < oldSize) {
-    const removed = range(newSize, oldSize).reverse().map(name);
-    const one = removed.length === 1;
-    const order = one ? removed[0] : `${removed.slice(0, -1).join(", ")}, then ${removed.at(-1)}`;
-    const volumes =
-      policy === "Delete"
-        ? `delete ${one ? "its volume" : "their volumes"}`
-        : `keep ${one ? "its volume" : "their volumes"} until re-added`;
-    return `remove ${order} (leader moved first if needed) and ${volumes}`;
-  }
-  return "no membership change";
+function outlineOf(start: Observation, steps: Step[]): Outline {
+  const names = (kind: Step["kind"]) =>
+    steps.filter((s) => s.kind === kind).map((s) => s.slot.name);
+  const founder = steps.find((s) => s.kind === "write-record" && s.purpose === "found")?.slot.name;
+  const added = names("add-learner");
+  const removed = names("remove-member");
+  const deleted = names("delete-volume");
+  const before = start.cluster.reachable ? start.cluster.members.map((m) => m.name) : [];
+  const after = [...before, ...(founder ? [founder] : []), ...added];
+  return {
+    ...(founder ? { founder } : {}),
+    added,
+    removed,
+    leaderMoved: steps.some((s) => s.kind === "move-leader"),
+    volumesDeleted: removed.every((name) => deleted.includes(name)),
+    members: after.filter((name) => !removed.includes(name)),
+  };
 }
 
-function addLine(added: string[]): string {
+function planLine(outline: Outline): string {
+  const phrases: string[] = [];
+  if (outline.founder) phrases.push(`bootstrap ${outline.founder}`);
+  if (outline.added.length > 0) phrases.push(addPhrase(outline.added));
+  if (outline.removed.length > 0) phrases.push(removePhrase(outline));
+  return phrases.length === 0 ? "no membership change" : phrases.join(", then ");
+}
+
+function addPhrase(added: string[]): string {
   if (added.length === 1) return `add ${added[0]} as a learner, then promote it`;
   return `add ${added.join(", ")} as learners one at a time, promoting each`;
+}
+
+function removePhrase({ removed, leaderMoved, volumesDeleted }: Outline): string {
+  const one = removed.length === 1;
+  const order = one ? removed[0] : `${removed.slice(0, -1).join(", ")}, then ${removed.at(-1)}`;
+  const leader = leaderMoved ? " (leader moved first if needed)" : "";
+  const theirs = one ? "its volume" : "their volumes";
+  const volumes = volumesDeleted ? `delete ${theirs}` : `keep ${theirs} until re-added`;
+  return `remove ${order}${leader} and ${volumes}`;
 }

@@ -1,7 +1,7 @@
 /**
  * Predicts the steps still ahead by applying each planned step's expected effect to a copy of the
- * observation, so progress lines can say "step 4/10". Only an estimate for display: the reconciler
- * always plans from live state, never from this prediction.
+ * observation, so progress lines can say "step 4/10" and preview can say what a change does. Only
+ * an estimate for display: the reconciler always plans from live state, never from this prediction.
  */
 import { plan } from "./plan";
 import type { Goal, LiveMember, Observation, SlotOf, StatusAnswer } from "./observation";
@@ -85,44 +85,96 @@ function newPod(ordinal: number, slotOf: SlotOf, createdAt: number): PodState {
   };
 }
 
-function applyExpected(o: Observation, s: Step, slotOf: SlotOf): Observation {
+/** What the step is expected to leave behind, as the next observation would show it. */
+export function applyExpected(o: Observation, s: Step, slotOf: SlotOf): Observation {
   const k = s.slot.ordinal;
-  const id = `predicted-${k}`;
-  const now = later(o);
   switch (s.kind) {
-    case "write-record": {
-      const join = joinSettings(s.record, slotOf);
-      const location = o.record?.location ?? "the cluster record";
-      const record = { location, record: s.record, join, writtenAt: now, doomed: false };
-      return startWaitingMembers({ ...o, record }, slotOf);
-    }
-    case "scale": {
-      const pods = o.pods.filter((p) => p.ordinal < s.replicas);
-      for (let i = o.replicas; i < s.replicas; i++) pods.push(newPod(i, slotOf, now));
-      const volumes = [...o.volumes];
-      for (const p of pods)
-        if (!volumes.some((v) => v.ordinal === p.ordinal))
-          volumes.push({ ordinal: p.ordinal, createdAt: now });
-      return { ...o, replicas: s.replicas, pods, volumes };
-    }
+    case "write-record":
+      return afterRecordWritten(o, s, slotOf);
+    case "scale":
+      return afterScale(o, s, slotOf);
     case "delete-volume":
       return { ...o, volumes: o.volumes.filter((v) => v.ordinal !== k) };
     case "replace-volume":
+      return afterVolumeReplaced(o, k, slotOf);
+    case "restart-pod":
       return {
         ...o,
-        pods: [...o.pods.filter((p) => p.ordinal !== k), newPod(k, slotOf, now)],
-        volumes: [...o.volumes.filter((v) => v.ordinal !== k), { ordinal: k, createdAt: now }],
-        statuses: o.statuses.filter((st) => st.ordinal !== k),
+        pods: [...o.pods.filter((p) => p.ordinal !== k), newPod(k, slotOf, later(o))],
       };
-    case "restart-pod":
-      return { ...o, pods: [...o.pods.filter((p) => p.ordinal !== k), newPod(k, slotOf, now)] };
     case "label":
       return {
         ...o,
         pods: o.pods.map((p) => (p.ordinal === k ? { ...p, voterLabel: s.voter } : p)),
       };
+    case "add-learner":
+    case "promote":
+    case "move-leader":
+    case "remove-member":
+      return afterMembershipChange(o, s);
+    case "wait":
+      return afterWait(o, s);
+  }
+}
+
+/** The ID a member added by the prediction gets: any ID no live member has would do. */
+const predictedId = (ordinal: number): string => `predicted-${ordinal}`;
+
+function afterRecordWritten(
+  o: Observation,
+  s: Extract<Step, { kind: "write-record" }>,
+  slotOf: SlotOf,
+): Observation {
+  const join = joinSettings(s.record, slotOf);
+  const location = o.record?.location ?? "the cluster record";
+  const record = { location, record: s.record, join, writtenAt: later(o), doomed: false };
+  return startWaitingMembers({ ...o, record }, slotOf);
+}
+
+/**
+ * A StatefulSet keeps a stopped pod's claim, so a pod started again finds its old volume; only an
+ * ordinal without one gets a new, empty one.
+ */
+function afterScale(
+  o: Observation,
+  s: Extract<Step, { kind: "scale" }>,
+  slotOf: SlotOf,
+): Observation {
+  const now = later(o);
+  const pods = o.pods.filter((p) => p.ordinal < s.replicas);
+  for (let i = o.replicas; i < s.replicas; i++) pods.push(newPod(i, slotOf, now));
+  const volumes = [...o.volumes];
+  for (const p of pods)
+    if (!volumes.some((v) => v.ordinal === p.ordinal))
+      volumes.push({ ordinal: p.ordinal, createdAt: now });
+  return { ...o, replicas: s.replicas, pods, volumes };
+}
+
+function afterVolumeReplaced(o: Observation, k: number, slotOf: SlotOf): Observation {
+  const now = later(o);
+  return {
+    ...o,
+    pods: [...o.pods.filter((p) => p.ordinal !== k), newPod(k, slotOf, now)],
+    volumes: [...o.volumes.filter((v) => v.ordinal !== k), { ordinal: k, createdAt: now }],
+    statuses: o.statuses.filter((st) => st.ordinal !== k),
+  };
+}
+
+type MembershipStep = Extract<
+  Step,
+  { kind: "add-learner" | "promote" | "move-leader" | "remove-member" }
+>;
+
+function afterMembershipChange(o: Observation, s: MembershipStep): Observation {
+  switch (s.kind) {
     case "add-learner": {
-      const learner = { id, name: "", peerURLs: [s.slot.peerURL], clientURLs: [], isLearner: true };
+      const learner: LiveMember = {
+        id: predictedId(s.slot.ordinal),
+        name: "",
+        peerURLs: [s.slot.peerURL],
+        clientURLs: [],
+        isLearner: true,
+      };
       return withMembers(o, [...members(o), learner]);
     }
     case "promote":
@@ -141,10 +193,8 @@ function applyExpected(o: Observation, s: Step, slotOf: SlotOf): Observation {
           o,
           members(o).filter((m) => m.id !== s.memberId),
         ),
-        statuses: o.statuses.filter((st) => st.ordinal !== k),
+        statuses: o.statuses.filter((st) => st.ordinal !== s.slot.ordinal),
       };
-    case "wait":
-      return applyWait(o, s, id);
   }
 }
 
@@ -183,11 +233,11 @@ function startWaitingMembers(o: Observation, slotOf: SlotOf): Observation {
   };
 }
 
-function applyWait(o: Observation, s: Extract<Step, { kind: "wait" }>, id: string): Observation {
+function afterWait(o: Observation, s: Extract<Step, { kind: "wait" }>): Observation {
   const k = s.slot.ordinal;
   if (s.until === "pod-gone") return { ...o, pods: o.pods.filter((p) => p.ordinal < o.replicas) };
   const existing = members(o).find((m) => m.peerURLs[0] === s.slot.peerURL);
-  const memberId = existing?.id ?? id;
+  const memberId = existing?.id ?? predictedId(k);
   const known = leaderOf(o);
   const leader = s.until === "answering" ? memberId : (known?.leader ?? memberId);
   const started: LiveMember = {
