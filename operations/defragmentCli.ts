@@ -1,6 +1,6 @@
 /**
  * `npm run defrag -- [flags]`: defragments one cluster's members one at a time, reaching them the
- * way the membership provider does (see README, "Defragmentation"). Exit code 0 when every member
+ * way the membership provider does (docs/operations.md, "Defragmentation"). Exit code 0 when every member
  * was defragmented, 1 on a refusal or failure, 2 on bad flags.
  */
 import { readFileSync } from "node:fs";

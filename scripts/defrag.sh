@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Defragments one etcd cluster's members one at a time (README, "Defragmentation").
+# Defragments one etcd cluster's members one at a time (docs/operations.md, "Defragmentation").
 # Flags: npm run defrag -- --help
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -46,11 +46,10 @@ export function etcdEnvironment(settings: ClusterSettings): kx.types.EnvMap {
 }
 
 /**
- * The join settings (`ETCD_INITIAL_CLUSTER`, `ETCD_INITIAL_CLUSTER_STATE` and the cluster token)
- * come from the ConfigMap that the membership provider writes with the cluster record, not this
- * component: they change with every membership step, which a Pulumi-managed object could not
+ * The join settings (model/joinContract.ts) come from the ConfigMap that the membership provider
+ * writes with the cluster record, not this component: they change with every membership step, which a Pulumi-managed object could not
  * follow without restarting every pod, and they name only the member that may start on an empty
- * volume (README, "How the provider decides"). A pod reads them only at its start, and etcd
+ * volume (docs/design.md, "The cluster record and .started names"). A pod reads them only at its start, and etcd
  * ignores them once its data dir exists. The reference is not optional on purpose: a pod created
  * before the provider wrote them (or after a destroy removed them) waits instead of starting etcd.
  */

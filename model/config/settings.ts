@@ -86,7 +86,7 @@ export interface EtcdClusterArgs {
   access?: AccessMode;
   /** With access `endpoints`: a client URL per member, `{ordinal}` or `{name}` substituted. */
   endpointTemplate?: string;
-  /** A NetworkPolicy limiting who reaches the members (off by default; see README). */
+  /** A NetworkPolicy limiting who reaches the members (off by default; docs/configuration.md, "NetworkPolicy"). */
   networkPolicy?: NetworkPolicyArgs;
   /** Safety snapshots before membership changes (on by default). */
   snapshots?: SnapshotsArgs;
@@ -95,7 +95,7 @@ export interface EtcdClusterArgs {
   /** etcd authentication with a root user (off by default). */
   auth?: AuthArgs;
   /**
-   * Member IDs (hex) to replace with new members on empty volumes (README, Replacing a member).
+   * Member IDs (hex) to replace with new members on empty volumes (docs/operations.md, "Replacing a member").
    * An ID that is no longer a member is skipped, so the list may stay set after the replacement.
    */
   replaceMembers?: string[];

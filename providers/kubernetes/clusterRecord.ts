@@ -7,10 +7,10 @@
  * marked for deletion, until the provider writes it again (or removes it on `pulumi destroy`).
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
+import { JOIN_KEYS, type JoinSettings } from "../../model/joinContract";
 import { joinConfigMapName, podName, type ClusterIdentity } from "../../model/naming";
 import {
   type ClusterRecord,
-  type JoinSettings,
   type RecordReading,
   formatMembers,
   joinSettings,
@@ -22,9 +22,6 @@ import type { KubeContext } from "./kubeconfig";
 import { ordinalOf } from "./podState";
 import { DEFAULT_WAIT_LIMITS, waitUntil } from "./wait";
 
-export const INITIAL_CLUSTER_KEY = "ETCD_INITIAL_CLUSTER";
-export const INITIAL_CLUSTER_STATE_KEY = "ETCD_INITIAL_CLUSTER_STATE";
-export const INITIAL_CLUSTER_TOKEN_KEY = "ETCD_INITIAL_CLUSTER_TOKEN";
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY = "etcd-k8s-membership-provider";
 export const INSTANCE_LABEL = "app.kubernetes.io/instance";
@@ -76,24 +73,24 @@ export function recordConfigMap(
       finalizers: [RECORD_FINALIZER],
     },
     data: {
-      [INITIAL_CLUSTER_KEY]: join.initialCluster,
-      [INITIAL_CLUSTER_STATE_KEY]: join.state,
-      [INITIAL_CLUSTER_TOKEN_KEY]: join.token,
+      [JOIN_KEYS.initialCluster]: join.initialCluster,
+      [JOIN_KEYS.state]: join.state,
+      [JOIN_KEYS.token]: join.token,
     },
   };
 }
 
 /** The join settings as stored; a ConfigMap edited into something etcd would not accept is refused. */
 function joinSettingsOf(identity: ClusterIdentity, configMap: V1ConfigMap): JoinSettings {
-  const initialCluster = configMap.data?.[INITIAL_CLUSTER_KEY];
-  const state = configMap.data?.[INITIAL_CLUSTER_STATE_KEY];
+  const initialCluster = configMap.data?.[JOIN_KEYS.initialCluster];
+  const state = configMap.data?.[JOIN_KEYS.state];
   if (typeof initialCluster !== "string" || initialCluster === "")
-    throw new Error(`${where(identity)}: key ${INITIAL_CLUSTER_KEY} is missing or empty`);
+    throw new Error(`${where(identity)}: key ${JOIN_KEYS.initialCluster} is missing or empty`);
   if (state !== "new" && state !== "existing")
     throw new Error(
-      `${where(identity)}: key ${INITIAL_CLUSTER_STATE_KEY} is ${JSON.stringify(state)}; it must be "new" or "existing"`,
+      `${where(identity)}: key ${JOIN_KEYS.state} is ${JSON.stringify(state)}; it must be "new" or "existing"`,
     );
-  return { initialCluster, state, token: configMap.data?.[INITIAL_CLUSTER_TOKEN_KEY] ?? "" };
+  return { initialCluster, state, token: configMap.data?.[JOIN_KEYS.token] ?? "" };
 }
 
 /** The record in the annotations; undefined for a ConfigMap of an earlier version (no owner). */
@@ -119,7 +116,7 @@ function recordOf(identity: ClusterIdentity, configMap: V1ConfigMap): ClusterRec
     );
   return {
     owner,
-    token: configMap.data?.[INITIAL_CLUSTER_TOKEN_KEY] ?? "",
+    token: configMap.data?.[JOIN_KEYS.token] ?? "",
     members,
     ...(clusterId === undefined ? {} : { clusterId }),
     ...(joining === undefined ? {} : { joining }),

@@ -1,7 +1,7 @@
 /**
  * Modules loaded when a provider method runs, never at module scope: Pulumi serializes the
  * provider with every local function it reaches, and a module object captured at module scope
- * would be serialized by value (README, Architecture). A `require` inside a function stays a
+ * would be serialized by value (docs/design.md, "Serialization rules"). A `require` inside a function stays a
  * `require` in the serialized text and resolves in the dynamic-provider host.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- the point of this module, see above */

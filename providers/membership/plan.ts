@@ -3,8 +3,8 @@
  * goal, or done, or a refusal that changes nothing. Pure, so every rule is unit-tested and a rerun
  * after any interruption resumes from whatever the live state is.
  *
- * Every decision rests on durable evidence, never on which engine call is running (README,
- * "How the provider decides"): the cluster record says whether a cluster was founded and by whom,
+ * Every decision rests on durable evidence, never on which engine call is running
+ * (docs/design.md, invariants 11 to 13): the cluster record says whether a cluster was founded and by whom,
  * etcd says who its members are, the volumes' ages say whether they predate the workload, and a
  * pod's last exit says whether its volume holds data. When etcd cannot be observed, nothing that
  * could cost a member its pod, its data or its join settings is done.
@@ -167,7 +167,7 @@ function refuseEarlierVolumes(o: Observation, slotOf: SlotOf): Decision | undefi
     `volumes older than the workload exist: ${volumeNames(earlier, slotOf)}. They hold the data of an ` +
       "earlier cluster of this name (e.g. one destroyed with its volumes kept), and a new cluster never starts on " +
       `another's data, so nothing was changed. To start an empty cluster, save what you need from them, then delete ` +
-      `them${pods} and rerun; to bring that cluster back instead, restore it from a snapshot (README, Restore).`,
+      `them${pods} and rerun; to bring that cluster back instead, restore it from a snapshot (docs/operations.md, "Restoring from a snapshot").`,
   );
 }
 
@@ -278,7 +278,7 @@ function refuseOtherData(o: Observation, live: Live, slotOf: SlotOf): Decision |
     `members answer as cluster ${live.clusterId} from volumes older than the workload (${volumeNames(earlier, slotOf)}): ` +
       "they serve an earlier cluster's data that this program did not found, so nothing was changed. " +
       "Stop those pods; to start an empty cluster, save what you need from the volumes, delete them and rerun; " +
-      "to bring that cluster back, restore it from a snapshot (README, Restore).",
+      'to bring that cluster back, restore it from a snapshot (docs/operations.md, "Restoring from a snapshot").',
   );
 }
 
@@ -366,7 +366,7 @@ function repairWorkload(o: Observation, view: ClusterView, slotOf: SlotOf): Deci
   return undefined;
 }
 
-/** A started voter that exited because its volume holds no data (F4 in the README). */
+/** A started voter that exited because its volume holds no data (finding F4 of issue 9: it would start empty under its old ID). */
 function lostItsData(o: Observation, v: SlotMember): boolean {
   return v.member.name !== "" && !answer(v) && exitedOnEmptyVolume(podAt(o, v.slot.ordinal));
 }
@@ -420,7 +420,7 @@ function refuseUnhealthy(
     return refuse(
       `the cluster is not healthy, so nothing was changed: ${lines.join("; ")}. ` +
         "Bring these members back (their pods must run and answer), then rerun; a member that cannot come back " +
-        "is replaced with `replaceMembers` (README, Replacing a member).",
+        'is replaced with `replaceMembers` (docs/operations.md, "Replacing a member").',
     );
   }
   // An election ends within seconds: worth looking again before refusing.

@@ -5,8 +5,7 @@
  *
  * Why a record: which engine call is running (create or update) says nothing about what exists. A
  * create may be the retry of a create that got halfway, a re-create over volumes a destroy kept, or
- * a fresh start; only what the cluster records tells them apart (README, "How the provider
- * decides").
+ * a fresh start; only what the cluster records tells them apart (docs/design.md, invariant 11).
  *
  * Why the join settings take this shape: with a data directory etcd ignores every
  * `--initial-cluster*` setting, and without one it joins (or founds) a cluster under the name the
@@ -16,6 +15,7 @@
  * whose own name is missing ("couldn't find local name") before it contacts anyone: a member
  * starts only on its own data.
  */
+import { type JoinSettings, STARTED_SUFFIX } from "../../model/joinContract";
 import type { MemberSlot } from "./types";
 
 export interface ClusterRecord {
@@ -36,14 +36,6 @@ export interface ClusterRecord {
   awaiting?: number[];
 }
 
-/** The settings a pod reads at start, as etcd's environment variables take them. */
-export interface JoinSettings {
-  /** `name=peerURL` pairs, comma separated, exactly as etcd's --initial-cluster takes them. */
-  initialCluster: string;
-  state: "new" | "existing";
-  token: string;
-}
-
 /** The record as read back, with what the store could tell about it. */
 export interface RecordReading {
   /** Where it is kept, for messages: e.g. `ConfigMap db/etcd-join`. */
@@ -57,9 +49,6 @@ export interface RecordReading {
   /** Its deletion was requested (e.g. by hand): it must be written again before pods need it. */
   doomed: boolean;
 }
-
-/** The suffix that keeps a member with data from matching an empty volume's name. */
-export const STARTED_SUFFIX = ".started";
 
 export const memberOrdinals = (record: ClusterRecord): number[] =>
   Object.keys(record.members)

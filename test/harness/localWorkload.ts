@@ -12,9 +12,9 @@ import { CLIENT_PORT, METRICS_PORT, PEER_PORT } from "../../model/naming";
 import type { ClientTLS } from "../../providers/etcd/security";
 import type { MembershipArgs } from "../../model/membership/inputs";
 import type { ChangeLease } from "../../providers/membership/lease";
+import type { JoinSettings } from "../../model/joinContract";
 import {
   type ClusterRecord,
-  type JoinSettings,
   type RecordReading,
   joinSettings,
 } from "../../providers/membership/record";
