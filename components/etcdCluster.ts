@@ -76,9 +76,9 @@ export class EtcdCluster extends pulumi.ComponentResource {
   ) {
     const subject = `EtcdCluster ${JSON.stringify(name)}`;
     const settings = resolveClusterSettings(subject, args, name);
-    checkKubernetesTarget(subject, args, opts);
+    const checkedTarget = checkKubernetesTarget(subject, args, opts);
     super(ETCD_CLUSTER_TYPE, name, {}, opts);
-    const target = kubernetesTarget(subject, name, args, opts, this);
+    const target = kubernetesTarget(subject, name, args, checkedTarget, this);
     const parentOpts = { parent: this, ...(target.provider ? { provider: target.provider } : {}) };
     const namespace = declareNamespace(settings, parentOpts);
     const afterNamespace: pulumi.Resource[] = namespace ? [namespace] : [];

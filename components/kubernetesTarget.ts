@@ -48,13 +48,17 @@ export function withContext(subject: string, kubeconfig: string, context?: strin
   return config.exportConfig();
 }
 
-/** Refuses a Kubernetes provider in the options without the kubeconfig it was made from. */
+/**
+ * Refuses a Kubernetes provider in the options without the kubeconfig it was made from; says
+ * whether the options carry one (then the component makes no provider of its own).
+ */
 export function checkKubernetesTarget(
   subject: string,
   args: KubernetesTargetArgs,
   opts: pulumi.ComponentResourceOptions,
-): void {
-  if (hasKubernetesProvider(opts) && args.kubeconfig === undefined)
+): { explicitProvider: boolean } {
+  const explicitProvider = hasKubernetesProvider(opts);
+  if (explicitProvider && args.kubeconfig === undefined)
     throw validationError(subject, [
       violation(
         "kubeconfig",
@@ -64,6 +68,7 @@ export function checkKubernetesTarget(
           "would otherwise change the members of the cluster KUBECONFIG names",
       ),
     ]);
+  return { explicitProvider };
 }
 
 /** Where the objects and the membership changes go; `checkKubernetesTarget` has passed. */
@@ -71,10 +76,9 @@ export function kubernetesTarget(
   subject: string,
   name: string,
   args: KubernetesTargetArgs,
-  opts: pulumi.ComponentResourceOptions,
+  checked: { explicitProvider: boolean },
   parent: pulumi.Resource,
 ): KubernetesTarget {
-  const explicit = hasKubernetesProvider(opts);
   if (args.kubeconfig === undefined && args.context === undefined) return {};
   const text =
     args.kubeconfig ??
@@ -86,7 +90,7 @@ export function kubernetesTarget(
   const kubeconfig = pulumi.secret(
     pulumi.output(text).apply((t) => withContext(subject, t, args.context)),
   );
-  if (explicit) return { kubeconfig };
+  if (checked.explicitProvider) return { kubeconfig };
   const provider = new k8s.Provider(
     `${name}-kubernetes`,
     { kubeconfig, ...(args.context === undefined ? {} : { context: args.context }) },

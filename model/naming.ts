@@ -41,8 +41,10 @@ export const VOTER_LABEL = "etcd-k8s.io/voter";
 
 /** ConfigMap owned by the membership provider: the cluster record and the join settings. */
 export const joinConfigMapName = (c: ClusterIdentity): string => `${c.name}-join`;
+/** The StatefulSet names each pod's claim `<template>-<pod>`. */
+export const podVolumeName = (pod: string): string => `${DATA_VOLUME}-${pod}`;
 export const pvcName = (c: ClusterIdentity, ordinal: number): string =>
-  `${DATA_VOLUME}-${podName(c, ordinal)}`;
+  podVolumeName(podName(c, ordinal));
 
 /**
  * DNS name of a pod through the headless peer Service. The pod spec passes `$(POD_NAME)` so that

@@ -2,7 +2,7 @@
  * The single next action the plan asks for, and the words used to report it. Every step names the
  * member it concerns, so a progress line or an error always says which member is affected.
  */
-import { DATA_VOLUME } from "../../model/naming";
+import { podVolumeName } from "../../model/naming";
 import type { ClusterRecord } from "./record";
 import type { MemberSlot } from "./types";
 
@@ -60,7 +60,7 @@ export type Decision =
    */
   | { kind: "refuse"; reason: string; waitable?: boolean };
 
-export const volumeName = (slot: MemberSlot): string => `${DATA_VOLUME}-${slot.name}`;
+export const volumeName = (slot: MemberSlot): string => podVolumeName(slot.name);
 
 function waitText(step: Extract<Step, { kind: "wait" }>): string {
   switch (step.until) {
