@@ -15,13 +15,15 @@ import {
 } from "../../model/naming";
 import type { ClientTLS } from "../etcd/security";
 import type { MembershipArgs } from "../../model/membership/inputs";
-import type { Endpoint, Workload } from "../membership/types";
+import { progressLog } from "../membership/engineLog";
+import { PROGRESS_PREFIX } from "../membership/reconciler";
+import type { Endpoint, MemberSlot, Workload } from "../membership/types";
 import { openClientEndpoint } from "./clientEndpoints";
 import { readClientTLS } from "./clientTls";
 import { kubernetesChangeLease } from "./changeLease";
 import { readRecord, removeRecord, writeRecord } from "./clusterRecord";
 import { settleBudget } from "./disruptionBudget";
-import { connectKube } from "./kubeconfig";
+import { type KubeContext, connectKube } from "./kubeconfig";
 import { deletePod, labelVoter, listPods } from "./pods";
 import { patchReplicas, readCreatedAt, readReplicas } from "./statefulsetScale";
 import { deleteVolume, listVolumes, replaceVolume } from "./volumes";
@@ -36,28 +38,14 @@ export type WorkloadArgs = Pick<
   | "endpointTemplate"
   | "kubeconfig"
   | "tls"
+  | "__urn"
 >;
 
 export function createKubernetesWorkload(args: WorkloadArgs): Workload {
-  const identity: ClusterIdentity = {
-    name: args.clusterName,
-    namespace: args.namespace,
-    clusterDomain: args.clusterDomain,
-    ...(args.tls ? { tls: true } : {}),
-  };
+  const identity = identityOf(args);
   const ctx = connectKube(identity, args.kubeconfig);
-  const open = new Set<Endpoint>();
-  let clientTLS: Promise<ClientTLS> | undefined;
-
-  const slot = (ordinal: number) => {
-    if (!Number.isInteger(ordinal) || ordinal < 0) {
-      throw new Error(
-        `ordinal: ${JSON.stringify(ordinal)} is not allowed; it must be a whole number, 0 or more`,
-      );
-    }
-    return { ordinal, name: podName(identity, ordinal), peerURL: peerURL(identity, ordinal) };
-  };
-
+  const slot = slotsOf(identity);
+  const endpoints = trackedEndpoints(ctx, args, identity, slot);
   return {
     describe: () => `StatefulSet ${identity.namespace}/${statefulSetName(identity)}`,
     slot,
@@ -68,7 +56,7 @@ export function createKubernetesWorkload(args: WorkloadArgs): Workload {
     restartPod: (ordinal) => deletePod(ctx, slot(ordinal).ordinal),
     labelVoter: async (ordinal, voter) => {
       await labelVoter(ctx, slot(ordinal).ordinal, voter);
-      if (!voter) await settleBudget(ctx, (line) => console.log(`[etcd membership] ${line}`));
+      if (!voter) await settleBudget(ctx, (line) => progress(args, line));
     },
     volumes: () => listVolumes(ctx),
     deleteVolume: (ordinal) => deleteVolume(ctx, slot(ordinal).ordinal),
@@ -77,7 +65,44 @@ export function createKubernetesWorkload(args: WorkloadArgs): Workload {
     writeRecord: (record) => writeRecord(ctx, record, slot),
     removeRecord: () => removeRecord(ctx),
     lease: () => kubernetesChangeLease(ctx),
-    clientEndpoint: async (ordinal) => {
+    clientEndpoint: endpoints.open,
+    clientTLS: clientTLSOnce(ctx, args),
+    close: endpoints.closeAll,
+  };
+}
+
+const identityOf = (args: WorkloadArgs): ClusterIdentity => ({
+  name: args.clusterName,
+  namespace: args.namespace,
+  clusterDomain: args.clusterDomain,
+  ...(args.tls ? { tls: true } : {}),
+});
+
+function slotsOf(identity: ClusterIdentity): (ordinal: number) => MemberSlot {
+  return (ordinal) => {
+    if (!Number.isInteger(ordinal) || ordinal < 0) {
+      throw new Error(
+        `ordinal: ${JSON.stringify(ordinal)} is not allowed; it must be a whole number, 0 or more`,
+      );
+    }
+    return { ordinal, name: podName(identity, ordinal), peerURL: peerURL(identity, ordinal) };
+  };
+}
+
+/** A line among the run's progress lines, under the membership resource when there is an engine. */
+const progress = (args: WorkloadArgs, line: string): void =>
+  progressLog(args.__urn)(`${PROGRESS_PREFIX} ${line}`);
+
+/** The endpoints handed out, so that closing the workload closes those still open. */
+function trackedEndpoints(
+  ctx: KubeContext,
+  args: WorkloadArgs,
+  identity: ClusterIdentity,
+  slot: (ordinal: number) => MemberSlot,
+) {
+  const open = new Set<Endpoint>();
+  return {
+    open: async (ordinal: number): Promise<Endpoint> => {
       const endpoint = await openClientEndpoint(ctx, args, slot(ordinal));
       // A port-forward's or pod IP's address is not in the member's certificate; its DNS name is.
       const serverName =
@@ -93,13 +118,18 @@ export function createKubernetesWorkload(args: WorkloadArgs): Workload {
       open.add(tracked);
       return tracked;
     },
-    clientTLS: async () => {
-      if (!args.tls) return undefined;
-      clientTLS ??= readClientTLS(ctx, args.tls.clientSecret);
-      return clientTLS;
-    },
-    close: async () => {
+    closeAll: async (): Promise<void> => {
       await Promise.all([...open].map((endpoint) => endpoint.close()));
     },
+  };
+}
+
+/** The client certificate, read from its Secret once per workload. */
+function clientTLSOnce(ctx: KubeContext, args: WorkloadArgs): () => Promise<ClientTLS | undefined> {
+  let clientTLS: Promise<ClientTLS> | undefined;
+  return async () => {
+    if (!args.tls) return undefined;
+    clientTLS ??= readClientTLS(ctx, args.tls.clientSecret);
+    return clientTLS;
   };
 }

@@ -7,7 +7,7 @@ import { type Budget, pollUntil } from "../backoff";
 import { type AdminOptions, DEFAULT_ADMIN_OPTIONS, EtcdAdmin } from "../etcd/admin";
 import { errorText } from "../etcd/errors";
 import type { ClientAuth, ClientSecurity } from "../etcd/security";
-import { execute } from "./execute";
+import { type ActionStep, execute } from "./execute";
 import type { Goal, Observation, SlotOf } from "./observation";
 import { Endpoints, type MemberTarget, leaderOrdinal, observe } from "./observe";
 import { plan } from "./plan";
@@ -19,6 +19,7 @@ import {
   changesMembership,
   takeSafetySnapshot,
 } from "./safetySnapshot";
+import { type Session, openSession } from "./session";
 import { predictSteps } from "./simulate";
 import type { SnapshotRecord } from "../snapshots/store";
 import { type Decision, type Step, describeStep, sameStep } from "./steps";
@@ -118,175 +119,31 @@ interface Seen {
   decision: Decision;
 }
 
+/** What every phase of one run works with; the lease is held from the start. */
+interface Run {
+  workload: Workload;
+  goal: Goal;
+  options: ReconcileOptions;
+  session: Session;
+  lease: HeldLease;
+  slotOf: SlotOf;
+}
+
 export async function reconcile(
   workload: Workload,
   goal: Goal,
   overrides: Partial<ReconcileOptions> = {},
 ): Promise<ReconcileResult> {
   const options = { ...DEFAULT_RECONCILE_OPTIONS, ...overrides };
-  const tls = await workload.clientTLS();
-  const makeAdmin = (auth?: ClientAuth) =>
-    new EtcdAdmin(options.admin, { ...options.security, ...(tls ? { tls } : {}), auth });
-  const connect = (auth?: ClientAuth) => {
-    const admin = makeAdmin(auth);
-    return { admin, endpoints: new Endpoints(workload, admin) };
-  };
-  const disconnect = async (c: ReturnType<typeof connect>) => {
-    await c.endpoints.closeAll();
-    c.admin.close();
-  };
-  // Unauthenticated until the authentication phase says which credentials work: a new cluster
-  // starts without authentication, and an existing one is asked before anything else.
-  let access = connect();
-  const authGoal: AuthGoal = {
-    password: options.security?.auth?.password,
-    previousPassword: options.previousAuth?.password,
-  };
-  let authSettled = authGoal.password === undefined && authGoal.previousPassword === undefined;
-  let authUnsettledBecause: string[] = [];
-  const settleAuth = async () => {
-    const targets: MemberTarget[] = [];
-    for (let k = 0; k < (await workload.replicas()); k++) {
-      const target = await access.endpoints.target(k).catch(() => undefined);
-      if (target) targets.push(target);
-    }
-    const outcome = await settleAuthentication(authGoal, {
-      targets,
-      makeAdmin,
-      say: (what) => options.log(`${PROGRESS_PREFIX} ${workload.describe()}: ${what}`),
-      refuse: (reason) => membershipRefusal(workload.describe(), reason),
-    });
-    if (!outcome.settled) {
-      authUnsettledBecause = outcome.reasons;
-      return;
-    }
-    authSettled = true;
-    if (outcome.auth) {
-      await disconnect(access);
-      access = connect(outcome.auth);
-    }
-  };
+  const session = await openSession(workload, options.admin, options.security);
   const slotOf: SlotOf = (k) => workload.slot(k);
-  const look = async (): Promise<Seen> => {
-    const observation = await observe(workload, access.endpoints, access.admin);
-    return { observation, decision: plan(observation, goal, slotOf) };
-  };
-  const records: StepRecord[] = [];
-  let snapshot: SnapshotRecord | undefined;
   let lease: HeldLease | undefined;
-  /** Before every step and every look while waiting: the lease is still ours, the engine there. */
-  const mayAct = () => {
-    options.engine?.ensureAlive();
-    lease?.ensureHeld();
-  };
-  /** Polls until the decision differs from `unwanted`, or the budget is spent (then the last look). */
-  const until = async (budgetMs: number, unwanted: (d: Decision) => boolean, first: Seen) => {
-    let last = first;
-    const changed = await pollUntil(pollBudget(budgetMs), async () => {
-      mayAct();
-      last = await look();
-      return unwanted(last.decision) ? undefined : last;
-    });
-    return { changed, last };
-  };
   try {
     options.engine?.ensureAlive();
     lease = await workload.lease().acquire(holderIdentity(), options.lease);
-    // An existing cluster: authentication settles before membership is looked at (etcd 3.5 answers
-    // nothing else without it once it is on). A new one: right after its first member started.
-    if (!authSettled) await settleAuth();
-    let seen = await look();
-    const from = seen.observation.cluster.reachable
-      ? seen.observation.cluster.members.filter((m) => !m.isLearner).length
-      : 0;
-    reportUnknownReplacements(seen.observation, goal, options.log, workload.describe());
-    for (;;) {
-      if (!authSettled && seen.observation.cluster.reachable) {
-        mayAct();
-        await settleAuth();
-        if (authSettled) seen = await look();
-      }
-      if (seen.decision.kind === "refuse") {
-        const budget = seen.decision.waitable ? options.unobservedBudgetMs : options.settleBudgetMs;
-        if (seen.decision.waitable)
-          options.log(
-            `${PROGRESS_PREFIX} ${workload.describe()}: nothing can be done yet (${seen.decision.reason.split(";")[0]}); looking again for up to ${budget / 1000} s`,
-          );
-        seen = (await until(budget, (d) => d.kind === "refuse", seen)).last;
-      }
-      const { observation, decision } = seen;
-      if (decision.kind === "done" && !authSettled)
-        throw new Error(
-          `${PROGRESS_PREFIX} ${workload.describe()}: membership is as wanted, but no member answered ` +
-            `about authentication: ${authUnsettledBecause.join("; ") || "no member to ask"}`,
-        );
-      if (decision.kind === "done")
-        return { summary: summarize(observation, slotOf), steps: records, snapshot };
-      if (decision.kind === "refuse") throw membershipRefusal(workload.describe(), decision.reason);
-      const step = decision.step;
-      // Waits are counted apart: whether one is needed depends on how fast members start, so
-      // counting them would make the total jump; the actions ahead are what the plan decides.
-      const done = records.filter((r) => r.kind !== "wait").length;
-      const ahead = predictSteps(observation, goal, slotOf).filter((s) => s.kind !== "wait");
-      const total = done + ahead.length;
-      const position =
-        step.kind === "wait"
-          ? `waiting, ${done}/${total} steps done, ${from}→${goal.size}`
-          : `step ${done + 1}/${total} of ${from}→${goal.size}`;
-      mayAct();
-      if (options.snapshot && !snapshot && changesMembership(step)) {
-        options.log(
-          `${PROGRESS_PREFIX} ${step.slot.name}: safety snapshot to ${options.snapshot.directory} before the first membership change`,
-        );
-        const outcome = await takeSafetySnapshot(
-          observation,
-          slotOf,
-          access.endpoints,
-          access.admin,
-          options.snapshot,
-        );
-        if (!outcome.ok)
-          throw membershipRefusal(
-            workload.describe(),
-            `the safety snapshot failed, so no membership change was made: ${outcome.failures.join("; ")}. ` +
-              "Fix the cause (snapshots.directory writable, space left, members reachable), then rerun.",
-          );
-        snapshot = outcome.record;
-        options.log(
-          `${PROGRESS_PREFIX} ${snapshot.member}: safety snapshot ${snapshot.path} (${snapshot.bytes} bytes, sha256 ${snapshot.sha256}) verified`,
-        );
-      }
-      options.log(`${PROGRESS_PREFIX} ${describeStep(step)} (${position})`);
-      await options.onStepBoundary?.(step);
-      mayAct();
-      const started = Date.now();
-      if (step.kind === "wait") {
-        const isSame = (d: Decision) => d.kind === "step" && sameStep(d.step, step);
-        const { changed, last } = await until(options.waitBudgetMs, isSame, seen);
-        if (!changed)
-          throw new Error(
-            `${PROGRESS_PREFIX} ${workload.describe()}: gave up after ${options.waitBudgetMs / 1000} s: ` +
-              `${describeStep(step)}; last observed: ${describeObservation(last.observation, slotOf)}`,
-          );
-        seen = changed;
-      } else {
-        const context = {
-          workload,
-          admin: access.admin,
-          endpoints: access.endpoints,
-          leader: leaderOrdinal(observation),
-        };
-        await execute(step, context).catch((error: unknown) => {
-          throw new Error(`${PROGRESS_PREFIX} ${describeStep(step)} failed: ${errorText(error)}`, {
-            cause: error,
-          });
-        });
-        seen = await look();
-      }
-      records.push({ description: describeStep(step), kind: step.kind, ms: Date.now() - started });
-    }
+    return await converge({ workload, goal, options, session, lease, slotOf });
   } finally {
-    await disconnect(access);
+    await session.close();
     // A lease that cannot be released expires on its own; the run's own outcome matters more.
     await lease
       ?.release()
@@ -296,6 +153,216 @@ export async function reconcile(
         ),
       );
   }
+}
+
+/**
+ * Observes, plans, and takes the planned step (after the safety snapshot when it is the first
+ * membership change), until the plan says done or refuses.
+ */
+async function converge(run: Run): Promise<ReconcileResult> {
+  const authGoal: AuthGoal = {
+    password: run.options.security?.auth?.password,
+    previousPassword: run.options.previousAuth?.password,
+  };
+  // An existing cluster: authentication settles before membership is looked at (etcd 3.5 answers
+  // nothing else without it once it is on). A new one: right after its first member started.
+  let auth: AuthState =
+    authGoal.password === undefined && authGoal.previousPassword === undefined
+      ? { settled: true }
+      : await settleAuth(run, authGoal);
+  let seen = await look(run);
+  const from = voterCount(seen.observation);
+  reportUnknownReplacements(seen.observation, run.goal, run.options.log, run.workload.describe());
+  const records: StepRecord[] = [];
+  let snapshot: SnapshotRecord | undefined;
+  for (;;) {
+    if (!auth.settled && seen.observation.cluster.reachable) {
+      mayAct(run);
+      auth = await settleAuth(run, authGoal);
+      if (auth.settled) seen = await look(run);
+    }
+    seen = await outwaitRefusal(run, seen);
+    const { observation, decision } = seen;
+    if (decision.kind === "done") return finished(run, observation, auth, records, snapshot);
+    if (decision.kind === "refuse")
+      throw membershipRefusal(run.workload.describe(), decision.reason);
+    const step = decision.step;
+    const at = position(run, { from, records }, observation, step);
+    mayAct(run);
+    snapshot ??= await safetySnapshot(run, step, observation);
+    run.options.log(`${PROGRESS_PREFIX} ${describeStep(step)} (${at})`);
+    await run.options.onStepBoundary?.(step);
+    mayAct(run);
+    const started = Date.now();
+    seen = await (step.kind === "wait" ? waitOut(run, step, seen) : act(run, step, observation));
+    records.push({ description: describeStep(step), kind: step.kind, ms: Date.now() - started });
+  }
+}
+
+/** Before every step and every look while waiting: the lease is still ours, the engine there. */
+function mayAct(run: Run): void {
+  run.options.engine?.ensureAlive();
+  run.lease.ensureHeld();
+}
+
+async function look(run: Run): Promise<Seen> {
+  const observation = await observe(run.workload, run.session.endpoints, run.session.admin);
+  return { observation, decision: plan(observation, run.goal, run.slotOf) };
+}
+
+/** Polls until the decision differs from `unwanted`, or the budget is spent (then the last look). */
+async function lookUntil(
+  run: Run,
+  budgetMs: number,
+  unwanted: (d: Decision) => boolean,
+  first: Seen,
+): Promise<{ changed?: Seen; last: Seen }> {
+  let last = first;
+  const changed = await pollUntil(pollBudget(budgetMs), async () => {
+    mayAct(run);
+    last = await look(run);
+    return unwanted(last.decision) ? undefined : last;
+  });
+  return { changed, last };
+}
+
+/** Settled, or not yet because no member answered (and why). */
+type AuthState = { settled: true } | { settled: false; reasons: string[] };
+
+/**
+ * Asks the members there are which credentials work and brings authentication to the goal; once
+ * it is settled with root's credentials, the run reconnects with them.
+ */
+async function settleAuth(run: Run, goal: AuthGoal): Promise<AuthState> {
+  const { workload, session, options } = run;
+  const targets: MemberTarget[] = [];
+  for (let k = 0; k < (await workload.replicas()); k++) {
+    const target = await session.endpoints.target(k).catch(() => undefined);
+    if (target) targets.push(target);
+  }
+  const outcome = await settleAuthentication(goal, {
+    targets,
+    makeAdmin: session.makeAdmin,
+    say: (what) => options.log(`${PROGRESS_PREFIX} ${workload.describe()}: ${what}`),
+    refuse: (reason) => membershipRefusal(workload.describe(), reason),
+  });
+  if (!outcome.settled) return { settled: false, reasons: outcome.reasons };
+  if (outcome.auth) await session.reconnect(outcome.auth);
+  return { settled: true };
+}
+
+/**
+ * A refusal may clear by itself: members that do not answer yet (waitable), or a cluster that
+ * looks unsettled right after our own change. Looks again within the budget; the last look stands.
+ */
+async function outwaitRefusal(run: Run, seen: Seen): Promise<Seen> {
+  if (seen.decision.kind !== "refuse") return seen;
+  const { waitable, reason } = seen.decision;
+  const budget = waitable ? run.options.unobservedBudgetMs : run.options.settleBudgetMs;
+  if (waitable)
+    run.options.log(
+      `${PROGRESS_PREFIX} ${run.workload.describe()}: nothing can be done yet (${reason.split(";")[0]}); looking again for up to ${budget / 1000} s`,
+    );
+  return (await lookUntil(run, budget, (d) => d.kind === "refuse", seen)).last;
+}
+
+/** The run's result, once membership is as wanted; authentication must have been settled too. */
+function finished(
+  run: Run,
+  observation: Observation,
+  auth: AuthState,
+  steps: StepRecord[],
+  snapshot: SnapshotRecord | undefined,
+): ReconcileResult {
+  if (!auth.settled)
+    throw new Error(
+      `${PROGRESS_PREFIX} ${run.workload.describe()}: membership is as wanted, but no member answered ` +
+        `about authentication: ${auth.reasons.join("; ") || "no member to ask"}`,
+    );
+  return { summary: summarize(observation, run.slotOf), steps, snapshot };
+}
+
+/** Voters when the run starts: the "from" of its progress lines. */
+const voterCount = (o: Observation): number =>
+  o.cluster.reachable ? o.cluster.members.filter((m) => !m.isLearner).length : 0;
+
+/**
+ * Where `step` stands in the run, for its progress line. Waits are counted apart: whether one is
+ * needed depends on how fast members start, so counting them would make the total jump; the
+ * actions ahead are what the plan decides.
+ */
+function position(
+  run: Run,
+  sofar: { from: number; records: StepRecord[] },
+  observation: Observation,
+  step: Step,
+): string {
+  const done = sofar.records.filter((r) => r.kind !== "wait").length;
+  const ahead = predictSteps(observation, run.goal, run.slotOf).filter((s) => s.kind !== "wait");
+  const total = done + ahead.length;
+  const change = `${sofar.from}→${run.goal.size}`;
+  return step.kind === "wait"
+    ? `waiting, ${done}/${total} steps done, ${change}`
+    : `step ${done + 1}/${total} of ${change}`;
+}
+
+/**
+ * The snapshot due before `step`, if it changes membership and snapshots are configured; callers
+ * ask only until the run has one. A snapshot that fails refuses the step.
+ */
+async function safetySnapshot(
+  run: Run,
+  step: Step,
+  observation: Observation,
+): Promise<SnapshotRecord | undefined> {
+  const settings = run.options.snapshot;
+  if (!settings || !changesMembership(step)) return undefined;
+  const { log } = run.options;
+  log(
+    `${PROGRESS_PREFIX} ${step.slot.name}: safety snapshot to ${settings.directory} before the first membership change`,
+  );
+  const { endpoints, admin } = run.session;
+  const outcome = await takeSafetySnapshot(observation, run.slotOf, endpoints, admin, settings);
+  if (!outcome.ok)
+    throw membershipRefusal(
+      run.workload.describe(),
+      `the safety snapshot failed, so no membership change was made: ${outcome.failures.join("; ")}. ` +
+        "Fix the cause (snapshots.directory writable, space left, members reachable), then rerun.",
+    );
+  const snapshot = outcome.record;
+  log(
+    `${PROGRESS_PREFIX} ${snapshot.member}: safety snapshot ${snapshot.path} (${snapshot.bytes} bytes, sha256 ${snapshot.sha256}) verified`,
+  );
+  return snapshot;
+}
+
+/** Looks again, bounded, until the plan asks for something other than this wait. */
+async function waitOut(run: Run, step: Step, seen: Seen): Promise<Seen> {
+  const isSame = (d: Decision) => d.kind === "step" && sameStep(d.step, step);
+  const budgetMs = run.options.waitBudgetMs;
+  const { changed, last } = await lookUntil(run, budgetMs, isSame, seen);
+  if (!changed)
+    throw new Error(
+      `${PROGRESS_PREFIX} ${run.workload.describe()}: gave up after ${budgetMs / 1000} s: ` +
+        `${describeStep(step)}; last observed: ${describeObservation(last.observation, run.slotOf)}`,
+    );
+  return changed;
+}
+
+/** Carries out one action, with membership calls sent to the leader observed, then looks again. */
+async function act(run: Run, step: ActionStep, observation: Observation): Promise<Seen> {
+  const context = {
+    workload: run.workload,
+    admin: run.session.admin,
+    endpoints: run.session.endpoints,
+    leader: leaderOrdinal(observation),
+  };
+  await execute(step, context).catch((error: unknown) => {
+    throw new Error(`${PROGRESS_PREFIX} ${describeStep(step)} failed: ${errorText(error)}`, {
+      cause: error,
+    });
+  });
+  return look(run);
 }
 
 /** Replacements asked for by member ID that are not members: most likely already replaced. */
