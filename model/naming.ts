@@ -26,6 +26,22 @@ export interface ClusterIdentity {
   tls?: boolean;
 }
 
+/** What names a cluster's objects, as the settings and the membership inputs both hold it. */
+export interface IdentitySource {
+  clusterName: string;
+  namespace: string;
+  clusterDomain: string;
+  /** Peer and client TLS: set in the settings as `tls.enabled`, in the inputs as a client Secret. */
+  tls?: boolean;
+}
+
+export const clusterIdentity = (source: IdentitySource): ClusterIdentity => ({
+  name: source.clusterName,
+  namespace: source.namespace,
+  clusterDomain: source.clusterDomain,
+  ...(source.tls ? { tls: true } : {}),
+});
+
 /** `https` with TLS, `http` otherwise. */
 export const urlScheme = (c: ClusterIdentity): string => (c.tls ? "https" : "http");
 
@@ -59,6 +75,20 @@ export const memberHost = (c: ClusterIdentity, ordinal: number): string =>
 
 export const peerURL = (c: ClusterIdentity, ordinal: number): string =>
   `${urlScheme(c)}://${memberHost(c, ordinal)}:${PEER_PORT}`;
+
+/** The member at one StatefulSet ordinal: matched against etcd by its peer URL. */
+export interface MemberSlot {
+  ordinal: number;
+  /** The etcd member name and pod name, e.g. `etcd-2`. */
+  name: string;
+  peerURL: string;
+}
+
+export const memberSlot = (c: ClusterIdentity, ordinal: number): MemberSlot => ({
+  ordinal,
+  name: podName(c, ordinal),
+  peerURL: peerURL(c, ordinal),
+});
 
 export const memberClientURL = (c: ClusterIdentity, ordinal: number): string =>
   `${urlScheme(c)}://${memberHost(c, ordinal)}:${CLIENT_PORT}`;

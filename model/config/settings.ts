@@ -2,7 +2,7 @@
  * What an etcd cluster can be asked to be, its defaults, and the one validation every input passes
  * through: the stack config (see `stackConfig.ts`) and direct `EtcdCluster` arguments alike.
  */
-import type { ClusterIdentity } from "../naming";
+import { type ClusterIdentity, clusterIdentity as identityOf } from "../naming";
 import { type AuthArgs, checkAuth } from "./auth";
 import {
   BUILT_IN_NAMESPACES,
@@ -245,9 +245,5 @@ export function resolveClusterSettings(
 }
 
 /** The part of the settings that names objects and addresses members (see `naming.ts`). */
-export const clusterIdentity = (settings: ClusterSettings): ClusterIdentity => ({
-  name: settings.clusterName,
-  namespace: settings.namespace,
-  clusterDomain: settings.clusterDomain,
-  ...(settings.tls.enabled ? { tls: true } : {}),
-});
+export const clusterIdentity = (settings: ClusterSettings): ClusterIdentity =>
+  identityOf({ ...settings, tls: settings.tls.enabled });

@@ -5,10 +5,10 @@
  * - `endpoints`: the user's `endpointTemplate`.
  */
 import { ACCESS_MODES, checkOneOf } from "../../model/config/rules";
-import { CLIENT_PORT } from "../../model/naming";
+import { CLIENT_PORT, type MemberSlot } from "../../model/naming";
 import type { AccessMode } from "../../model/config/rules";
 import type { MembershipTls } from "../../model/membership/inputs";
-import type { Endpoint, MemberSlot } from "../membership/types";
+import type { Endpoint } from "../membership/types";
 import { podIPClientURL, templateClientURL } from "./clientUrl";
 import type { KubeContext } from "./kubeconfig";
 import { describePod, readPod } from "./pods";

@@ -1,6 +1,5 @@
 /** Pure construction of member client URLs for the `pod-ip` and `endpoints` access modes. */
-import { CLIENT_PORT } from "../../model/naming";
-import type { MemberSlot } from "../membership/types";
+import { CLIENT_PORT, type MemberSlot } from "../../model/naming";
 
 /** `http(s)://<podIP>:2379`; IPv6 pod IPs are bracketed as URLs require. */
 export function podIPClientURL(podIP: string, tls = false): string {

@@ -8,7 +8,12 @@
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { JOIN_KEYS, type JoinSettings } from "../../model/joinContract";
-import { joinConfigMapName, podName, type ClusterIdentity } from "../../model/naming";
+import {
+  joinConfigMapName,
+  podName,
+  type ClusterIdentity,
+  type MemberSlot,
+} from "../../model/naming";
 import {
   type ClusterRecord,
   type RecordReading,
@@ -16,7 +21,6 @@ import {
   joinSettings,
   parseMembers,
 } from "../membership/record";
-import type { MemberSlot } from "../membership/types";
 import { callKube, callKubeOrAbsent, isConflict, unlessAbsent } from "./kubeCall";
 import type { KubeContext } from "./kubeconfig";
 import { ordinalOf } from "./podState";

@@ -7,17 +7,18 @@
  * are created when the factory runs inside a provider method, and npm modules are `require`d there.
  */
 import {
-  memberHost,
-  peerURL,
-  podName,
-  statefulSetName,
   type ClusterIdentity,
+  type MemberSlot,
+  clusterIdentity,
+  memberHost,
+  memberSlot,
+  statefulSetName,
 } from "../../model/naming";
 import type { ClientTLS } from "../etcd/security";
 import type { MembershipArgs } from "../../model/membership/inputs";
 import { progressLog } from "../membership/engineLog";
 import { PROGRESS_PREFIX } from "../membership/reconciler";
-import type { Endpoint, MemberSlot, Workload } from "../membership/types";
+import type { Endpoint, Workload } from "../membership/types";
 import { openClientEndpoint } from "./clientEndpoints";
 import { readClientTLS } from "./clientTls";
 import { kubernetesChangeLease } from "./changeLease";
@@ -42,7 +43,7 @@ export type WorkloadArgs = Pick<
 >;
 
 export function createKubernetesWorkload(args: WorkloadArgs): Workload {
-  const identity = identityOf(args);
+  const identity = clusterIdentity({ ...args, tls: args.tls !== undefined });
   const ctx = connectKube(identity, args.kubeconfig);
   const slot = slotsOf(identity);
   const endpoints = trackedEndpoints(ctx, args, identity, slot);
@@ -71,13 +72,6 @@ export function createKubernetesWorkload(args: WorkloadArgs): Workload {
   };
 }
 
-const identityOf = (args: WorkloadArgs): ClusterIdentity => ({
-  name: args.clusterName,
-  namespace: args.namespace,
-  clusterDomain: args.clusterDomain,
-  ...(args.tls ? { tls: true } : {}),
-});
-
 function slotsOf(identity: ClusterIdentity): (ordinal: number) => MemberSlot {
   return (ordinal) => {
     if (!Number.isInteger(ordinal) || ordinal < 0) {
@@ -85,7 +79,7 @@ function slotsOf(identity: ClusterIdentity): (ordinal: number) => MemberSlot {
         `ordinal: ${JSON.stringify(ordinal)} is not allowed; it must be a whole number, 0 or more`,
       );
     }
-    return { ordinal, name: podName(identity, ordinal), peerURL: peerURL(identity, ordinal) };
+    return memberSlot(identity, ordinal);
   };
 }
 

@@ -3,8 +3,8 @@
  * the operator must do before the provider will change membership again. NOSPACE is cleared by
  * freeing space and disarming; CORRUPT must never be disarmed before the diverged member is gone.
  */
+import type { MemberSlot } from "../../model/naming";
 import type { Alarm } from "./observation";
-import type { MemberSlot } from "./types";
 import { volumeName } from "./steps";
 
 /** A member the alarm may name: its slot when its peer URL matched one. */

@@ -2,8 +2,9 @@
  * Interprets a live member list against the slots the workload defines: which member sits at which
  * ordinal (matched by peer URL only, never by a remembered ID), who leads, who is healthy.
  */
+import type { MemberSlot } from "../../model/naming";
 import type { LiveMember, Observation, SlotOf, StatusAnswer, StatusReading } from "./observation";
-import type { MemberSlot, PodState } from "./types";
+import type { PodState } from "./types";
 
 /** Share of the leader's raft index a learner must have applied; etcd's own promote gate is 90%. */
 export const CAUGHT_UP_RATIO = 0.9;

@@ -2,10 +2,11 @@
  * What the reconciler reads from the live system before every step. Plain data, so the plan that
  * consumes it is a pure function and unit tests can build observations by hand.
  */
+import type { MemberSlot } from "../../model/naming";
 import type { EtcdAlarm, EtcdMember, EtcdStatus } from "../etcd/types";
 import type { RecordReading } from "./record";
 import type { VolumePolicy } from "../../model/config/rules";
-import type { MemberSlot, PodState, VolumeState } from "./types";
+import type { PodState, VolumeState } from "./types";
 
 export type LiveMember = EtcdMember;
 export type Alarm = EtcdAlarm;

@@ -5,7 +5,7 @@
  */
 import type { VolumePolicy } from "../../model/config/rules";
 import type { PlannedChange } from "../../model/membership/inputs";
-import { type ClusterIdentity, peerURL, podName } from "../../model/naming";
+import { clusterIdentity, memberSlot } from "../../model/naming";
 import type { Observation, SlotOf } from "./observation";
 import { clusterBefore, previewGoal } from "./preview";
 import { predictSteps } from "./simulate";
@@ -34,17 +34,9 @@ export function plannedChange(
   newSize: number,
   subject: PlanSubject,
 ): PlannedChange {
-  const identity: ClusterIdentity = {
-    name: subject.clusterName,
-    namespace: subject.namespace,
-    clusterDomain: subject.clusterDomain,
-  };
   // Peer URLs only match members to slots inside the prediction: their scheme makes no difference.
-  const slotOf: SlotOf = (k) => ({
-    ordinal: k,
-    name: podName(identity, k),
-    peerURL: peerURL(identity, k),
-  });
+  const identity = clusterIdentity(subject);
+  const slotOf: SlotOf = (k) => memberSlot(identity, k);
   const start = clusterBefore(oldSize, slotOf);
   const steps = predictSteps(start, previewGoal(newSize, subject.volumePolicy), slotOf);
   const outline = outlineOf(start, steps);

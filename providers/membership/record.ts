@@ -15,8 +15,8 @@
  * whose own name is missing ("couldn't find local name") before it contacts anyone: a member
  * starts only on its own data.
  */
+import type { MemberSlot } from "../../model/naming";
 import { type JoinSettings, STARTED_SUFFIX } from "../../model/joinContract";
-import type { MemberSlot } from "./types";
 
 export interface ClusterRecord {
   /** Who manages the cluster (project/stack/resource): another owner's record is another cluster. */

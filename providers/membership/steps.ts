@@ -2,9 +2,8 @@
  * The single next action the plan asks for, and the words used to report it. Every step names the
  * member it concerns, so a progress line or an error always says which member is affected.
  */
-import { podVolumeName } from "../../model/naming";
+import { podVolumeName, type MemberSlot } from "../../model/naming";
 import type { ClusterRecord } from "./record";
-import type { MemberSlot } from "./types";
 
 export type Step =
   | {

@@ -3,17 +3,10 @@
  * through these two narrow interfaces, so the same code runs against Kubernetes in production and
  * against local etcd processes in tests.
  */
+import type { MemberSlot } from "../../model/naming";
 import type { ClientTLS } from "../etcd/security";
 import type { ChangeLease } from "./lease";
 import type { ClusterRecord, RecordReading } from "./record";
-
-/** Identity of the member that lives at one StatefulSet ordinal. Matched against etcd by peer URL. */
-export interface MemberSlot {
-  ordinal: number;
-  /** The etcd member name and pod name, e.g. `etcd-2`. */
-  name: string;
-  peerURL: string;
-}
 
 export interface PodState {
   ordinal: number;

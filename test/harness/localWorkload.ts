@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CLIENT_PORT, METRICS_PORT, PEER_PORT } from "../../model/naming";
+import { CLIENT_PORT, METRICS_PORT, PEER_PORT, type MemberSlot } from "../../model/naming";
 import type { ClientTLS } from "../../providers/etcd/security";
 import type { MembershipArgs } from "../../model/membership/inputs";
 import type { ChangeLease } from "../../providers/membership/lease";
@@ -18,13 +18,7 @@ import {
   type RecordReading,
   joinSettings,
 } from "../../providers/membership/record";
-import type {
-  Endpoint,
-  MemberSlot,
-  PodState,
-  VolumeState,
-  Workload,
-} from "../../providers/membership/types";
+import type { Endpoint, PodState, VolumeState, Workload } from "../../providers/membership/types";
 import { localChangeLease } from "./localLease";
 import { isAlive, lastLoggedFailure, readPid, startDetached, stopProcess } from "./localProcesses";
 
