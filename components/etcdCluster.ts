@@ -85,26 +85,12 @@ export class EtcdCluster extends pulumi.ComponentResource {
     const childOpts: pulumi.CustomResourceOptions = { ...parentOpts, dependsOn: afterNamespace };
     const workload = declareWorkload(settings, childOpts);
 
-    // After the StatefulSet, which it scales, and the peer Service, through which members resolve
-    // each other from their first start. Not after the client Service: nothing here needs it.
-    const membership = new MembershipResource(
-      `${name}-membership`,
-      kubernetesMembershipProvider,
-      membershipArgs(settings, {
-        owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-        urn: pulumi.createUrn(`${name}-membership`, MEMBERSHIP_TYPE, this),
-        ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}),
-      }),
-      {
-        parent: this,
-        dependsOn: [
-          ...afterNamespace,
-          ...workload.certificates,
-          workload.statefulSet,
-          workload.peerService,
-        ],
-      },
-    );
+    const membership = declareMembership(name, settings, target.kubeconfig, this, [
+      ...afterNamespace,
+      ...workload.certificates,
+      workload.statefulSet,
+      workload.peerService,
+    ]);
     declarePolicies(settings, childOpts);
 
     this.statefulSetName = workload.statefulSet.metadata.name;
@@ -172,6 +158,29 @@ function declareWorkload(settings: ClusterSettings, opts: pulumi.CustomResourceO
     { ...opts, ignoreChanges: STATEFULSET_FIELDS_FIXED_AT_CREATION },
   );
   return { peerService, clientService, certificates, statefulSet };
+}
+
+/**
+ * After the StatefulSet, which it scales, and the peer Service, through which members resolve each
+ * other from their first start (both in `after`). Not after the client Service: nothing here needs it.
+ */
+function declareMembership(
+  name: string,
+  settings: ClusterSettings,
+  kubeconfig: pulumi.Output<string> | undefined,
+  parent: pulumi.ComponentResource,
+  after: pulumi.Resource[],
+): MembershipResource {
+  return new MembershipResource(
+    `${name}-membership`,
+    kubernetesMembershipProvider,
+    membershipArgs(settings, {
+      owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+      urn: pulumi.createUrn(`${name}-membership`, MEMBERSHIP_TYPE, parent),
+      ...(kubeconfig ? { kubeconfig } : {}),
+    }),
+    { parent, dependsOn: after },
+  );
 }
 
 /** Who may disrupt the members (the budget) and who may reach them (the NetworkPolicy). */
