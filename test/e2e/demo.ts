@@ -12,12 +12,13 @@ import * as path from "node:path";
 import type { ClusterIdentity } from "../../model/naming";
 import { type ClusterState, readClusterState } from "./clusterState";
 import { LiveView } from "./demo/liveView";
-import { formatTable, renderState } from "./demo/table";
+import { renderState } from "./demo/table";
 import { type LocalKubernetes, startLocalKubernetes } from "./localKubernetes";
 import { PROGRESS_MARK, membershipChanges } from "./pulumi/output";
 import { PulumiStack, e2eStackSettings } from "./pulumi/stack";
 import { pulumiToolchain } from "./pulumi/toolchain";
 import { DataMarkers, waitSettled } from "./settled";
+import { formatTable } from "../support/table";
 
 /** Any free loopback range would do; this one is apart from the e2e scenarios' pod ranges. */
 const HOST = "127.29.0.1";
@@ -154,6 +155,7 @@ async function runDemo(view: LiveView, started: (k: LocalKubernetes) => void): P
         seconds(t.settleMs),
         seconds(t.upMs + t.settleMs),
       ]),
+      "  ",
     ))
       view.log(line);
     view.log(`The whole demo took ${seconds(Date.now() - begin)}.`);
