@@ -26,6 +26,7 @@ import {
 import { type ControlPlane, startControlPlane } from "../controlPlane";
 import { componentObjects } from "../fixtures/etcdStatefulSet";
 import { serverSideApply } from "../support/apply";
+import { processState } from "../support/pids";
 import { until } from "../support/poll";
 import { liveProcesses } from "../support/processes";
 import { type Kubelet, startKubelet } from "./index";
@@ -117,13 +118,6 @@ async function gone(
     if ((error as { code?: number }).code === 404) return true;
     throw error;
   }
-}
-
-/** The state letter of /proc/<pid>/stat: T for a process stopped by a signal. */
-function processState(pid: number): string {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  const end = stat.lastIndexOf(")");
-  return stat.slice(end + 2, end + 3);
 }
 
 const client = (ordinal: number, deadlineMs = 10_000) =>

@@ -35,7 +35,8 @@ import type { KilledRun } from "../pulumi/run";
 import { StackRunError, firstError } from "../pulumi/stack";
 import { ClusterWriter } from "../support/clusterWriter";
 import { type ObjectsSnapshot, leaseHolder, snapshotObjects } from "../support/clusterObjects";
-import { processRuns, waitAllGone } from "../support/orphans";
+import { waitAllGone } from "../support/orphans";
+import { commandLine, processRuns, signalProcess } from "../support/pids";
 import { until } from "../support/poll";
 import {
   type ProviderLine,
@@ -118,18 +119,11 @@ function linesOf(pids: number[], fromMs: number): string {
     .join("\n");
 }
 
-const commandOf = (pid: number): string => {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-  } catch {
-    return "";
-  }
-};
-
 /** Kills an orphaned provider of ours that still runs (checked by its command line: pids recycle). */
 function stopOrphan(pid: number): void {
   orphans.delete(pid);
-  if (processRuns(pid) && commandOf(pid).includes("dynamic-provider")) process.kill(pid, "SIGKILL");
+  if (processRuns(pid) && commandLine(pid).includes("dynamic-provider"))
+    signalProcess(pid, "SIGKILL");
 }
 
 /** Pulumi's own plugins, which a killed CLI leaves running idle, for ever. */
@@ -144,7 +138,7 @@ function sortOrphans(killed: KilledRun): { mustExit: number[]; provider: number[
   const commands = killed.orphans.map((pid, i) => ({ pid, command: killed.commands[i] }));
   // Checked again before the signal: a pid may have been reused since.
   for (const { pid, command } of commands)
-    if (PULUMI_PLUGINS.test(command) && commandOf(pid) === command) process.kill(pid, "SIGKILL");
+    if (PULUMI_PLUGINS.test(command) && commandLine(pid) === command) signalProcess(pid, "SIGKILL");
   const mustExit = commands.filter((c) => !PULUMI_PLUGINS.test(c.command)).map((c) => c.pid);
   const provider = commands.filter((c) => c.command.includes("dynamic-provider")).map((c) => c.pid);
   for (const pid of mustExit) orphans.add(pid);
