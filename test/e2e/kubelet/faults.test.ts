@@ -29,6 +29,7 @@ import { serverSideApply } from "../support/apply";
 import { processState } from "../support/pids";
 import { until } from "../support/poll";
 import { liveProcesses } from "../support/processes";
+import { seconds } from "../support/times";
 import { type Kubelet, startKubelet } from "./index";
 
 const HOST = "127.9.0.1";
@@ -74,8 +75,6 @@ after(async () => {
   await controlPlane?.stop();
   fs.rmSync(rootDir, { recursive: true, force: true });
 });
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 const readPod = (ordinal: number) =>
   core.readNamespacedPod({ name: podName(cluster, ordinal), namespace: cluster.namespace });

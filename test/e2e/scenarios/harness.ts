@@ -27,6 +27,7 @@ import {
   e2eStackSettings,
 } from "../pulumi/stack";
 import { DataMarkers, waitSettled } from "../settled";
+import { seconds } from "../support/times";
 
 /** The scenarios' control plane binds here unless one sets `host`; pod ranges differ per file. */
 export const CONTROL_PLANE_HOST = "127.3.0.1";
@@ -48,8 +49,6 @@ export interface ScenarioOptions extends Pick<
   /** Added to the environment of every run (and of the provider process it starts). */
   env?: NodeJS.ProcessEnv;
 }
-
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 export class Scenario {
   readonly cluster: ClusterIdentity;

@@ -44,6 +44,7 @@ import {
   providerLogEnv,
   readProviderLog,
 } from "../support/providerOutputLog";
+import { seconds, stamp } from "../support/times";
 import { VoterMonitor } from "../support/voterMonitor";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
@@ -107,8 +108,6 @@ after(async () => {
   else fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const stamp = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 const shortStep = (line: ProviderLine) => line.text.replace("[etcd membership] ", "");
 
 /** What `pids` printed from 2 s before `fromMs` on, for messages. */

@@ -20,6 +20,7 @@ import { withEtcd } from "../clusterState";
 import { StackRunError, firstError } from "../pulumi/stack";
 import { ClusterWriter } from "../support/clusterWriter";
 import { until } from "../support/poll";
+import { seconds } from "../support/times";
 import { VoterMonitor } from "../support/voterMonitor";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
@@ -48,8 +49,6 @@ after(async () => {
   await scenario?.stop();
   fs.rmSync(workDir, { recursive: true, force: true });
 });
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 let writerPrefix = "";
 

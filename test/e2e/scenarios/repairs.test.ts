@@ -28,6 +28,7 @@ import { ClusterWriter } from "../support/clusterWriter";
 import { leaseHolder, snapshotObjects } from "../support/clusterObjects";
 import { until } from "../support/poll";
 import { providerLogEnv, readProviderLog } from "../support/providerOutputLog";
+import { seconds, stamp } from "../support/times";
 import { VoterMonitor } from "../support/voterMonitor";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
@@ -59,8 +60,6 @@ after(async () => {
   else fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const stamp = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 const POLL = { timeoutMs: 120_000, maxIntervalMs: 500 };
 
 const core = () => scenario.kubeConfig.makeApiClient(k8s.CoreV1Api);

@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { progressLines } from "../pulumi/output";
 import { until } from "../support/poll";
+import { seconds } from "../support/times";
 import { Scenario } from "./harness";
 
 let scenario: Scenario;
@@ -67,7 +68,7 @@ test("etcd-1 started on its old volume around the provider crash-loops as perman
   );
   console.log(
     `[timing] stale-volume: etcd-1 on its old volume: ${pod.restarts} restarts in ` +
-      `${((Date.now() - started) / 1000).toFixed(1)} s, not ready; last exit ${pod.lastExit}`,
+      `${seconds(Date.now() - started)}, not ready; last exit ${pod.lastExit}`,
   );
   assert.equal(pod.ready, false);
   // The kubelet keeps one log per run; the first run's says why etcd stopped.
