@@ -2,9 +2,11 @@
  * One end-to-end scenario: a local control plane and process kubelet of its own, one stack of the
  * real program on it, and the checks every step ends with (all pods Ready, the member list equals
  * the pods, the volumes, earlier data readable on every member, no learner left). Prints a
- * `[timing]` line per step.
+ * `[timing]` line per step. For the scenarios that run under load: a continuous writer, a voter
+ * monitor over each run, and the check that no acknowledged write was lost.
  */
 import * as k8s from "@kubernetes/client-node";
+import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -27,7 +29,11 @@ import {
   e2eStackSettings,
 } from "../pulumi/stack";
 import { DataMarkers, waitSettled } from "../settled";
+import { ClusterWriter, type WriterCounts } from "../support/clusterWriter";
+import { until } from "../support/poll";
 import { seconds } from "../support/times";
+import { VoterMonitor } from "../support/voterMonitor";
+import type { Watch } from "../support/watchedRun";
 
 /** The scenarios' control plane binds here unless one sets `host`; pod ranges differ per file. */
 export const CONTROL_PLANE_HOST = "127.3.0.1";
@@ -60,6 +66,8 @@ export class Scenario {
   private data: DataMarkers;
   /** State directories of `forkStack`, removed with the scenario's own. */
   private readonly forks: string[] = [];
+  /** Stopped with the scenario, should a test fail before it stops one itself. */
+  private readonly writers: ClusterWriter[] = [];
 
   private constructor(
     readonly name: string,
@@ -117,6 +125,7 @@ export class Scenario {
   }
 
   async stop(): Promise<void> {
+    for (const writer of this.writers) await writer.stop().catch(() => undefined);
     try {
       await this.kubernetes.stop();
     } finally {
@@ -176,6 +185,61 @@ export class Scenario {
 
   state(): Promise<ClusterState> {
     return readClusterState(this.kubeConfig, this.cluster, this.etcdTLS);
+  }
+
+  /**
+   * After a destroy: waits until the garbage collector has removed the pods after their
+   * StatefulSet and the kubelet has stopped them.
+   */
+  podsGone(): Promise<ClusterState> {
+    return until(
+      "the pods to be gone after destroy",
+      async () => {
+        const s = await this.state();
+        return s.pods.length === 0 ? s : undefined;
+      },
+      { timeoutMs: 120_000, maxIntervalMs: 1_000 },
+    );
+  }
+
+  /** A client that writes through every member from now on, its keys under `prefix`. */
+  startWriter(prefix: string): ClusterWriter {
+    const writer = new ClusterWriter(this.kubeConfig, this.cluster, prefix, this.etcdTLS);
+    this.writers.push(writer);
+    return writer;
+  }
+
+  /** A voter monitor for `watched` runs; the writer, if any, gets a new client after each. */
+  watch(writer?: ClusterWriter): Watch {
+    return {
+      monitor: new VoterMonitor(this.kubeConfig, this.cluster, this.etcdTLS),
+      ...(writer ? { writer } : {}),
+      reports: [],
+    };
+  }
+
+  /**
+   * Stops `writer`, then reads every write etcd acknowledged back from each member alone: none
+   * may be missing. Prints the writer's counts and returns them.
+   */
+  async assertWritesKept(writer: ClusterWriter, step?: string): Promise<WriterCounts> {
+    const counts = await writer.stop();
+    const state = await this.state();
+    const label = step === undefined ? "" : `${step}: `;
+    for (const pod of state.pods) {
+      const missing = await writer.missingOn(pod.podIP!);
+      assert.deepEqual(
+        missing.slice(0, 10),
+        [],
+        `${label}every acknowledged write is on ${pod.name}`,
+      );
+    }
+    console.log(
+      `[writer] ${this.name}: ${label}${counts.acknowledged} writes acknowledged ` +
+        `(${counts.failed} failed, ${counts.clients} clients), all on each of ` +
+        `${state.pods.length} members; longest gap ${seconds(counts.longestGapMs)}`,
+    );
+    return counts;
   }
 
   /** The first warning or error of a pod's first run, from the kubelet's log of that run. */

@@ -12,9 +12,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { ClusterWriter } from "../support/clusterWriter";
+import type { ClusterWriter } from "../support/clusterWriter";
 import { type ProviderLine, followProviderLog, providerLogEnv } from "../support/providerOutputLog";
-import { VoterMonitor } from "../support/voterMonitor";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
 
@@ -40,7 +39,6 @@ before(async () => {
 });
 
 after(async () => {
-  await writer?.stop().catch(() => undefined);
   await scenario?.stop();
   fs.rmSync(workDir, { recursive: true, force: true });
 });
@@ -87,9 +85,8 @@ async function changeKilledAtEveryStep(from: number, size: number): Promise<stri
 test("create with size 3, a writer through every member", async () => {
   await scenario.up("create with size 3", { size: 3 });
   await scenario.converged("create with size 3", 3);
-  watch = { monitor: new VoterMonitor(scenario.kubeConfig, scenario.cluster), reports: [] };
-  writer = new ClusterWriter(scenario.kubeConfig, scenario.cluster, "writer/");
-  watch.writer = writer;
+  writer = scenario.startWriter("writer/");
+  watch = scenario.watch(writer);
 });
 
 for (const [from, size] of [
@@ -104,15 +101,6 @@ for (const [from, size] of [
   });
 
 test("every acknowledged write is on every member", async () => {
-  const counts = await writer.stop();
-  const state = await scenario.state();
-  for (const pod of state.pods) {
-    const missing = await writer.missingOn(pod.podIP!);
-    assert.deepEqual(missing.slice(0, 10), [], `every acknowledged write is on ${pod.name}`);
-  }
+  const counts = await scenario.assertWritesKept(writer);
   assert.ok(counts.acknowledged > 0);
-  console.log(
-    `[writer] killed-change: ${counts.acknowledged} writes acknowledged (${counts.failed} failed), ` +
-      `all on each of ${state.pods.length} members`,
-  );
 });

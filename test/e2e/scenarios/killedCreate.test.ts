@@ -33,7 +33,6 @@ import { after, before, test } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import type { KilledRun } from "../pulumi/run";
 import { StackRunError, firstError } from "../pulumi/stack";
-import { ClusterWriter } from "../support/clusterWriter";
 import { type ObjectsSnapshot, leaseHolder, snapshotObjects } from "../support/clusterObjects";
 import { waitAllGone } from "../support/orphans";
 import { commandLine, processRuns, signalProcess } from "../support/pids";
@@ -45,7 +44,6 @@ import {
   readProviderLog,
 } from "../support/providerOutputLog";
 import { seconds, stamp } from "../support/times";
-import { VoterMonitor } from "../support/voterMonitor";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
 
@@ -78,7 +76,6 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-killed-create-")
 const providerLog = path.join(workDir, "provider.log");
 let scenario: Scenario;
 let watch: Watch | undefined;
-let writer: ClusterWriter | undefined;
 /** Every provider process a killed run left behind: none may outlive this file. */
 const orphans = new Set<number>();
 /** Orphans still running after their engine was killed at the create's last step (see below). */
@@ -100,7 +97,6 @@ before(async () => {
 });
 
 after(async () => {
-  await writer?.stop().catch(() => undefined);
   for (const pid of orphans) stopOrphan(pid);
   await scenario?.stop();
   // ETCD_K8S_E2E_KEEP=1 keeps the provider log and snapshots for a look after a failure.
@@ -367,9 +363,8 @@ async function retryWhilePaused(label: string, holdBack?: string): Promise<strin
 }
 
 test("a create of 3 killed at every step boundary, retried while no member answers, then resumed", async () => {
-  watch = { monitor: new VoterMonitor(scenario.kubeConfig, scenario.cluster), reports: [] };
-  writer = new ClusterWriter(scenario.kubeConfig, scenario.cluster, "writer/");
-  watch.writer = writer;
+  const writer = scenario.startWriter("writer/");
+  watch = scenario.watch(writer);
   const started = Date.now();
   const kinds = new Map<Kind, number>();
   let cycle = 0;
@@ -408,17 +403,7 @@ test("a create of 3 killed at every step boundary, retried while no member answe
   for (const kind of ["record", "scale", "add-learner", "promote", "label", "wait"] as const)
     assert.ok(kinds.has(kind), `the create was killed at a ${kind} boundary`);
   await scenario.converged("create killed at every step boundary", 3);
-  const counts = await writer.stop();
-  const state = await scenario.state();
-  for (const pod of state.pods) {
-    const missing = await writer.missingOn(pod.podIP!);
-    assert.deepEqual(missing.slice(0, 10), [], `every acknowledged write is on ${pod.name}`);
-  }
-  console.log(
-    `[writer] killed-create: ${counts.acknowledged} writes acknowledged (${counts.failed} failed, ` +
-      `${counts.clients} clients), all on each of ${state.pods.length} members; ` +
-      `longest gap ${seconds(counts.longestGapMs)}`,
-  );
+  await scenario.assertWritesKept(writer);
 });
 
 /**

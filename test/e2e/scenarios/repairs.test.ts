@@ -24,12 +24,11 @@ import { after, before, test } from "node:test";
 import { type ClusterState, withEtcd } from "../clusterState";
 import { progressLines } from "../pulumi/output";
 import { type RunResult, StackRunError } from "../pulumi/stack";
-import { ClusterWriter } from "../support/clusterWriter";
+import type { ClusterWriter } from "../support/clusterWriter";
 import { leaseHolder, snapshotObjects } from "../support/clusterObjects";
 import { until } from "../support/poll";
 import { providerLogEnv, readProviderLog } from "../support/providerOutputLog";
 import { seconds, stamp } from "../support/times";
-import { VoterMonitor } from "../support/voterMonitor";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
 
@@ -48,12 +47,11 @@ before(async () => {
     settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
     env: { ...providerLogEnv(providerLog), ETCD_K8S_UNOBSERVED_WAIT_SECONDS: "5" },
   });
-  writer = new ClusterWriter(scenario.kubeConfig, scenario.cluster, "writer/");
-  watch = { monitor: new VoterMonitor(scenario.kubeConfig, scenario.cluster), writer, reports: [] };
+  writer = scenario.startWriter("writer/");
+  watch = scenario.watch(writer);
 });
 
 after(async () => {
-  await writer?.stop().catch(() => undefined);
   await scenario?.stop();
   // ETCD_K8S_E2E_KEEP=1 keeps the provider log and snapshots for a look after a failure.
   if (process.env.ETCD_K8S_E2E_KEEP) console.log(`kept ${workDir}`);
@@ -352,16 +350,6 @@ test("two ups at once: one waits for the change lease; their provider steps neve
 });
 
 test("every acknowledged write is on every member", async () => {
-  const counts = await writer.stop();
-  const state = await scenario.state();
-  for (const pod of state.pods) {
-    const missing = await writer.missingOn(pod.podIP!);
-    assert.deepEqual(missing.slice(0, 10), [], `every acknowledged write is on ${pod.name}`);
-  }
+  const counts = await scenario.assertWritesKept(writer);
   assert.ok(counts.acknowledged > 0);
-  console.log(
-    `[writer] repairs: ${counts.acknowledged} writes acknowledged (${counts.failed} failed, ` +
-      `${counts.clients} clients), all on each of ${state.pods.length} members; ` +
-      `longest gap ${seconds(counts.longestGapMs)}`,
-  );
 });
