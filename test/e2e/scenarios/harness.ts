@@ -38,16 +38,18 @@ import type { Watch } from "../support/watchedRun";
 /** The scenarios' control plane binds here unless one sets `host`; pod ranges differ per file. */
 export const CONTROL_PLANE_HOST = "127.3.0.1";
 
-export interface ScenarioOptions extends Pick<
-  LocalKubernetesOptions,
-  "podIPRange" | "crashLoopBackoff"
-> {
+export interface ScenarioOptions extends Pick<LocalKubernetesOptions, "crashLoopBackoff"> {
   /** Short name for `[timing]` lines and the kubelet's node name. */
   name: string;
   /** Loopback address of its control plane and node (default CONTROL_PLANE_HOST). */
   host?: string;
-  /** The namespace of its cluster (DNS names must not collide with other kubelets running). */
-  namespace: string;
+  /**
+   * Its pods' addresses are .1 to .254 of this /24, e.g. "127.24.1": disjoint from those of every
+   * other kubelet running at once.
+   */
+  podNetwork: string;
+  /** The namespace of its cluster, `e2e-<name>` by default (DNS names must not collide either). */
+  namespace?: string;
   /** Stack config on top of the e2e stack file. */
   settings?: StackSettings;
   /** With `tls.enabled`: the client certificate the scenario's own checks use. */
@@ -95,7 +97,7 @@ export class Scenario {
     const kubernetes = await startLocalKubernetes({
       host: options.host ?? CONTROL_PLANE_HOST,
       nodeName: `${options.name}-kubelet`,
-      podIPRange: options.podIPRange,
+      podIPRange: { first: `${options.podNetwork}.1`, last: `${options.podNetwork}.254` },
       ...(options.crashLoopBackoff ? { crashLoopBackoff: options.crashLoopBackoff } : {}),
     });
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `etcd-k8s-${options.name}-stack-`));
@@ -106,7 +108,7 @@ export class Scenario {
       options.name,
       kubernetes,
       stateDir,
-      { ...options.settings, namespace: options.namespace },
+      { ...options.settings, namespace: options.namespace ?? `e2e-${options.name}` },
       options.clientTLS,
       options.env,
     );

@@ -31,8 +31,7 @@ before(async () => {
   scenario = await Scenario.start({
     name: "killed-change",
     host: "127.30.0.1",
-    namespace: "e2e-killed-change",
-    podIPRange: { first: "127.30.1.1", last: "127.30.1.254" },
+    podNetwork: "127.30.1",
     settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
     env: providerLogEnv(providerLog),
   });

@@ -86,8 +86,7 @@ before(async () => {
   scenario = await Scenario.start({
     name: "killed-create",
     host: "127.21.0.1",
-    namespace: "e2e-killed-create",
-    podIPRange: { first: "127.21.1.1", last: "127.21.1.254" },
+    podNetwork: "127.21.1",
     settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
     env: {
       ...providerLogEnv(providerLog),

@@ -34,8 +34,7 @@ before(async () => {
   scenario = await Scenario.start({
     name: "recreate",
     host: "127.22.0.1",
-    namespace: "e2e-recreate",
-    podIPRange: { first: "127.22.1.1", last: "127.22.1.254" },
+    podNetwork: "127.22.1",
     settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
   });
   watch = scenario.watch();

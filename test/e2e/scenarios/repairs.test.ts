@@ -42,8 +42,7 @@ before(async () => {
   scenario = await Scenario.start({
     name: "repairs",
     host: "127.23.0.1",
-    namespace: "e2e-repairs",
-    podIPRange: { first: "127.23.1.1", last: "127.23.1.254" },
+    podNetwork: "127.23.1",
     settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
     env: { ...providerLogEnv(providerLog), ETCD_K8S_UNOBSERVED_WAIT_SECONDS: "5" },
   });

@@ -51,9 +51,8 @@ let original: { clusterId: string; snapshot: SnapshotRecord };
 before(async () => {
   scenario = await Scenario.start({
     name: "restore",
-    namespace: "e2e-restore",
     host: "127.7.0.1",
-    podIPRange: { first: "127.7.1.1", last: "127.7.1.254" },
+    podNetwork: "127.7.1",
     settings: { snapshots: { directory: snapshotDir } },
   });
 });

@@ -19,16 +19,10 @@ let scenario: Scenario;
 let lastIds = new Map<string, string>();
 
 before(async () => {
-  scenario = await Scenario.start({
-    name: "scaling",
-    namespace: "e2e-scaling",
-    podIPRange: { first: "127.3.1.1", last: "127.3.1.254" },
-  });
+  scenario = await Scenario.start({ name: "scaling", podNetwork: "127.3.1" });
 });
 
-after(async () => {
-  await scenario?.stop();
-});
+after(() => scenario?.stop());
 
 /** `pulumi preview --diff` to `size`: the membership resource's block shows each of `lines`. */
 async function assertPreview(step: string, size: number, lines: string[]): Promise<void> {

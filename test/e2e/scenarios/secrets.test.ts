@@ -25,8 +25,7 @@ before(async () => {
   scenario = await Scenario.start({
     name: "secrets",
     host: "127.26.0.1",
-    namespace: "e2e-secrets",
-    podIPRange: { first: "127.26.1.1", last: "127.26.1.254" },
+    podNetwork: "127.26.1",
     settings: { auth: { enabled: true } },
     env: providerLogEnv(providerLog),
   });

@@ -25,15 +25,13 @@ before(async () => {
   scenario = await Scenario.start({
     name: "stale-volume",
     namespace: "e2e-retain",
-    podIPRange: { first: "127.3.2.1", last: "127.3.2.254" },
+    podNetwork: "127.3.2",
     crashLoopBackoff: { initialMs: 1_000, maxMs: 4_000 },
     settings: { pvcPolicy: "Retain" },
   });
 });
 
-after(async () => {
-  await scenario?.stop();
-});
+after(() => scenario?.stop());
 
 test("create with size 3 and pvcPolicy Retain", async () => {
   await scenario.up("create with size 3", { size: 3 });
