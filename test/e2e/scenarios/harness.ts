@@ -3,7 +3,8 @@
  * real program on it, and the checks every step ends with (all pods Ready, the member list equals
  * the pods, the volumes, earlier data readable on every member, no learner left). Prints a
  * `[timing]` line per step. For the scenarios that run under load: a continuous writer, a voter
- * monitor over each run, and the check that no acknowledged write was lost.
+ * monitor over each run, and the check that no acknowledged write was lost; for those that look
+ * at the provider's output or the safety snapshots: a directory of the scenario's own for them.
  */
 import * as k8s from "@kubernetes/client-node";
 import * as assert from "node:assert/strict";
@@ -31,6 +32,7 @@ import {
 import { DataMarkers, waitSettled } from "../settled";
 import { ClusterWriter, type WriterCounts } from "../support/clusterWriter";
 import { until } from "../support/poll";
+import { providerLogEnv } from "../support/providerOutputLog";
 import { seconds } from "../support/times";
 import { VoterMonitor } from "../support/voterMonitor";
 import type { Watch } from "../support/watchedRun";
@@ -56,7 +58,16 @@ export interface ScenarioOptions extends Pick<LocalKubernetesOptions, "crashLoop
   clientTLS?: ClientTLS;
   /** Added to the environment of every run (and of the provider process it starts). */
   env?: NodeJS.ProcessEnv;
+  /** Every provider a run starts logs its output to `providerLog` (support/providerOutputLog.ts). */
+  logProviderOutput?: boolean;
+  /** The stack's safety snapshots go to `snapshotDir`. */
+  localSnapshots?: boolean;
 }
+
+// The scenario's own files, in a directory kept after the run with ETCD_K8S_E2E_KEEP=1 for a look
+// after a failure.
+const providerLogIn = (filesDir: string) => path.join(filesDir, "provider.log");
+const snapshotDirIn = (filesDir: string) => path.join(filesDir, "snapshots");
 
 export class Scenario {
   readonly cluster: ClusterIdentity;
@@ -64,6 +75,9 @@ export class Scenario {
   readonly stack: PulumiStack;
   /** How the checks reach the members when they require TLS. */
   readonly etcdTLS: EtcdTLS | undefined;
+  /** See the options `logProviderOutput` and `localSnapshots`. */
+  readonly providerLog: string;
+  readonly snapshotDir: string;
   /** One key per step: all must stay readable. */
   private data: DataMarkers;
   /** State directories of `forkStack`, removed with the scenario's own. */
@@ -75,11 +89,14 @@ export class Scenario {
     readonly name: string,
     readonly kubernetes: LocalKubernetes,
     private readonly stateDir: string,
+    private readonly filesDir: string,
     settings: StackSettings,
-    clientTLS?: ClientTLS,
-    private readonly env?: NodeJS.ProcessEnv,
+    clientTLS: ClientTLS | undefined,
+    private readonly env: NodeJS.ProcessEnv,
   ) {
     this.kubeConfig.loadFromString(kubernetes.controlPlane.kubeconfig);
+    this.providerLog = providerLogIn(filesDir);
+    this.snapshotDir = snapshotDirIn(filesDir);
     this.stack = this.makeStack(stateDir, { ...e2eStackSettings(), ...settings }, "");
     const config = this.stack.config;
     this.cluster = {
@@ -101,6 +118,7 @@ export class Scenario {
       ...(options.crashLoopBackoff ? { crashLoopBackoff: options.crashLoopBackoff } : {}),
     });
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `etcd-k8s-${options.name}-stack-`));
+    const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), `etcd-k8s-${options.name}-files-`));
     console.log(
       `[timing] ${options.name}: control plane and kubelet started in ${seconds(Date.now() - started)}`,
     );
@@ -108,9 +126,17 @@ export class Scenario {
       options.name,
       kubernetes,
       stateDir,
-      { ...options.settings, namespace: options.namespace ?? `e2e-${options.name}` },
+      filesDir,
+      {
+        ...(options.localSnapshots ? { snapshots: { directory: snapshotDirIn(filesDir) } } : {}),
+        ...options.settings,
+        namespace: options.namespace ?? `e2e-${options.name}`,
+      },
       options.clientTLS,
-      options.env,
+      {
+        ...(options.logProviderOutput ? providerLogEnv(providerLogIn(filesDir)) : {}),
+        ...options.env,
+      },
     );
   }
 
@@ -122,7 +148,7 @@ export class Scenario {
       workDir: dir,
       base,
       onLine: (line: string) => console.log(`  ${label}| ${line}`),
-      ...(this.env ? { env: this.env } : {}),
+      env: this.env,
     });
   }
 
@@ -133,6 +159,8 @@ export class Scenario {
     } finally {
       for (const dir of [this.stateDir, ...this.forks])
         fs.rmSync(dir, { recursive: true, force: true });
+      if (process.env.ETCD_K8S_E2E_KEEP) console.log(`kept ${this.filesDir}`);
+      else fs.rmSync(this.filesDir, { recursive: true, force: true });
     }
   }
 

@@ -8,12 +8,9 @@
  * pod beyond the step that removes it. Control plane on 127.30.0.1, pods on 127.30.1.x.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { after, before, test } from "node:test";
 import type { ClusterWriter } from "../support/clusterWriter";
-import { type ProviderLine, followProviderLog, providerLogEnv } from "../support/providerOutputLog";
+import { type ProviderLine, followProviderLog } from "../support/providerOutputLog";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
 
@@ -21,8 +18,6 @@ import { Scenario } from "./harness";
 const MAX_CYCLES = 20;
 const STEP_LINE = /^\[etcd membership\] (\S+): (.*) \(step \d+\/\d+ of [^)]*\)$/;
 
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-killed-change-"));
-const providerLog = path.join(workDir, "provider.log");
 let scenario: Scenario;
 let watch: Watch;
 let writer: ClusterWriter;
@@ -32,15 +27,12 @@ before(async () => {
     name: "killed-change",
     host: "127.30.0.1",
     podNetwork: "127.30.1",
-    settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
-    env: providerLogEnv(providerLog),
+    localSnapshots: true,
+    logProviderOutput: true,
   });
 });
 
-after(async () => {
-  await scenario?.stop();
-  fs.rmSync(workDir, { recursive: true, force: true });
-});
+after(() => scenario?.stop());
 
 /** The README's recovery after a killed `pulumi up`: release the lock, then refresh. */
 async function recover(): Promise<void> {
@@ -57,7 +49,7 @@ async function changeKilledAtEveryStep(from: number, size: number): Promise<stri
     let steps = 0;
     let killedStep: ProviderLine | undefined;
     let kill: ((scope: "tree") => void) | undefined;
-    const stop = followProviderLog(providerLog, (line) => {
+    const stop = followProviderLog(scenario.providerLog, (line) => {
       if (killedStep || !STEP_LINE.test(line.text) || ++steps < cycle) return;
       killedStep = line;
       kill?.("tree");

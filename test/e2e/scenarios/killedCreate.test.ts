@@ -26,9 +26,6 @@
  * Control plane on 127.21.0.1, pods on 127.21.1.x.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { after, before, test } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import type { KilledRun } from "../pulumi/run";
@@ -40,7 +37,6 @@ import { until } from "../support/poll";
 import {
   type ProviderLine,
   followProviderLog,
-  providerLogEnv,
   readProviderLog,
 } from "../support/providerOutputLog";
 import { seconds, stamp } from "../support/times";
@@ -72,8 +68,6 @@ function kindOf(action: string): Kind {
   return "other";
 }
 
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-killed-create-"));
-const providerLog = path.join(workDir, "provider.log");
 let scenario: Scenario;
 let watch: Watch | undefined;
 /** Every provider process a killed run left behind: none may outlive this file. */
@@ -87,27 +81,22 @@ before(async () => {
     name: "killed-create",
     host: "127.21.0.1",
     podNetwork: "127.21.1",
-    settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
-    env: {
-      ...providerLogEnv(providerLog),
-      ETCD_K8S_UNOBSERVED_WAIT_SECONDS: String(UNOBSERVED_WAIT_SECONDS),
-    },
+    localSnapshots: true,
+    logProviderOutput: true,
+    env: { ETCD_K8S_UNOBSERVED_WAIT_SECONDS: String(UNOBSERVED_WAIT_SECONDS) },
   });
 });
 
 after(async () => {
   for (const pid of orphans) stopOrphan(pid);
   await scenario?.stop();
-  // ETCD_K8S_E2E_KEEP=1 keeps the provider log and snapshots for a look after a failure.
-  if (process.env.ETCD_K8S_E2E_KEEP) console.log(`kept ${workDir}`);
-  else fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 const shortStep = (line: ProviderLine) => line.text.replace("[etcd membership] ", "");
 
 /** What `pids` printed from 2 s before `fromMs` on, for messages. */
 function linesOf(pids: number[], fromMs: number): string {
-  return readProviderLog(providerLog)
+  return readProviderLog(scenario.providerLog)
     .filter((l) => pids.includes(l.pid) && l.atMs >= fromMs - 2_000)
     .map((l) => `  ${stamp(l.atMs)} pid ${l.pid} ${l.stream}: ${l.text}`)
     .join("\n");
@@ -191,7 +180,7 @@ interface KilledCycle {
 async function killAtFirstStep(label: string): Promise<KilledCycle | undefined> {
   let first: ProviderLine | undefined;
   let kill: (() => void) | undefined;
-  const stop = followProviderLog(providerLog, (line) => {
+  const stop = followProviderLog(scenario.providerLog, (line) => {
     if (!first && STEP_LINE.test(line.text)) {
       first = line;
       kill?.();
@@ -229,7 +218,9 @@ async function killAtFirstStep(label: string): Promise<KilledCycle | undefined> 
     // begun while the engine still ran.
     const { atMs, exitedAtMs } = run.killed;
     assert.ok(exitedAtMs !== undefined, "the killed run's exit was seen");
-    const printed = readProviderLog(providerLog).filter((l) => l.pid === pid && l.atMs > atMs);
+    const printed = readProviderLog(scenario.providerLog).filter(
+      (l) => l.pid === pid && l.atMs > atMs,
+    );
     const landing = printed.filter((l) => l.atMs <= exitedAtMs && STEP_LINE.test(l.text));
     assert.deepEqual(
       printed.filter((l) => l.atMs > exitedAtMs && STEP_LINE.test(l.text)).map((l) => l.text),
@@ -315,7 +306,7 @@ async function retryWhilePaused(label: string, holdBack?: string): Promise<strin
   const stepLines: string[] = [];
   let kill: (() => void) | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const stop = followProviderLog(providerLog, (line) => {
+  const stop = followProviderLog(scenario.providerLog, (line) => {
     if (!STEP_LINE.test(line.text)) return;
     stepLines.push(line.text);
     if (!waitLine && kindOf(STEP_LINE.exec(line.text)![2]) === "wait") {

@@ -12,9 +12,6 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { withEtcd } from "../clusterState";
 import { StackRunError, firstError } from "../pulumi/stack";
@@ -22,7 +19,6 @@ import { until } from "../support/poll";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
 
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-recreate-"));
 let scenario: Scenario;
 let watch: Watch;
 /** The destroyed clusters' step keys with their values, and their writers' key prefixes. */
@@ -35,15 +31,12 @@ before(async () => {
     name: "recreate",
     host: "127.22.0.1",
     podNetwork: "127.22.1",
-    settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
+    localSnapshots: true,
   });
   watch = scenario.watch();
 });
 
-after(async () => {
-  await scenario?.stop();
-  fs.rmSync(workDir, { recursive: true, force: true });
-});
+after(() => scenario?.stop());
 
 let writerPrefix = "";
 

@@ -17,9 +17,6 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { type ClusterState, withEtcd } from "../clusterState";
 import { progressLines } from "../pulumi/output";
@@ -27,13 +24,11 @@ import { type RunResult, StackRunError } from "../pulumi/stack";
 import type { ClusterWriter } from "../support/clusterWriter";
 import { leaseHolder, snapshotObjects } from "../support/clusterObjects";
 import { until } from "../support/poll";
-import { providerLogEnv, readProviderLog } from "../support/providerOutputLog";
+import { readProviderLog } from "../support/providerOutputLog";
 import { seconds, stamp } from "../support/times";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
 
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-repairs-"));
-const providerLog = path.join(workDir, "provider.log");
 let scenario: Scenario;
 let watch: Watch;
 let writer: ClusterWriter;
@@ -43,19 +38,15 @@ before(async () => {
     name: "repairs",
     host: "127.23.0.1",
     podNetwork: "127.23.1",
-    settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
-    env: { ...providerLogEnv(providerLog), ETCD_K8S_UNOBSERVED_WAIT_SECONDS: "5" },
+    localSnapshots: true,
+    logProviderOutput: true,
+    env: { ETCD_K8S_UNOBSERVED_WAIT_SECONDS: "5" },
   });
   writer = scenario.startWriter("writer/");
   watch = scenario.watch(writer);
 });
 
-after(async () => {
-  await scenario?.stop();
-  // ETCD_K8S_E2E_KEEP=1 keeps the provider log and snapshots for a look after a failure.
-  if (process.env.ETCD_K8S_E2E_KEEP) console.log(`kept ${workDir}`);
-  else fs.rmSync(workDir, { recursive: true, force: true });
-});
+after(() => scenario?.stop());
 
 const POLL = { timeoutMs: 120_000, maxIntervalMs: 500 };
 
@@ -297,7 +288,7 @@ test("two ups at once: one waits for the change lease; their provider steps neve
   });
   // Each provider is known by its pid; a run's step lines are the ones its provider printed. The
   // CLI starts a provider for each run's preview too; those print their port and nothing else.
-  const lines = readProviderLog(providerLog).filter((l) => l.atMs >= startedMs);
+  const lines = readProviderLog(scenario.providerLog).filter((l) => l.atMs >= startedMs);
   const pids = [...new Set(lines.map((l) => l.pid))].filter((pid) =>
     lines.some((l) => l.pid === pid && !/^\d+$/.test(l.text)),
   );
