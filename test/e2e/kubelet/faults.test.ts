@@ -27,6 +27,7 @@ import { type ControlPlane, startControlPlane } from "../controlPlane";
 import { componentObjects } from "../fixtures/etcdStatefulSet";
 import { serverSideApply } from "../support/apply";
 import { processState } from "../support/pids";
+import { gone, isReady, pidOf } from "../support/pods";
 import { until } from "../support/poll";
 import { liveProcesses } from "../support/processes";
 import { seconds } from "../support/times";
@@ -85,13 +86,7 @@ const readClaim = (ordinal: number) =>
     namespace: cluster.namespace,
   });
 
-const isReady = (pod: k8s.V1Pod) =>
-  pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-
 const containerStatus = (pod: k8s.V1Pod) => pod.status?.containerStatuses?.[0];
-
-const pidOf = (pod: k8s.V1Pod) =>
-  Number(containerStatus(pod)?.containerID?.replace("process://", ""));
 
 /** The pod of this ordinal once `ready` says so, if it is not `notUid`. */
 function podOnce(ordinal: number, what: string, ready: (pod: k8s.V1Pod) => boolean, notUid = "") {
@@ -103,20 +98,6 @@ function podOnce(ordinal: number, what: string, ready: (pod: k8s.V1Pod) => boole
     },
     WAIT,
   );
-}
-
-/** True once the object is gone, or (with `uid`) another object of that name replaced it. */
-async function gone(
-  read: () => Promise<k8s.KubernetesObject>,
-  uid?: string,
-): Promise<true | undefined> {
-  try {
-    const object = await read();
-    return (uid !== undefined && object.metadata?.uid !== uid) || undefined;
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return true;
-    throw error;
-  }
 }
 
 const client = (ordinal: number, deadlineMs = 10_000) =>

@@ -23,6 +23,7 @@ import { progressLines } from "../pulumi/output";
 import { type RunResult, StackRunError } from "../pulumi/stack";
 import type { ClusterWriter } from "../support/clusterWriter";
 import { leaseHolder, snapshotObjects } from "../support/clusterObjects";
+import { isReady } from "../support/pods";
 import { until } from "../support/poll";
 import { readProviderLog } from "../support/providerOutputLog";
 import { seconds, stamp } from "../support/times";
@@ -151,8 +152,7 @@ test("the join ConfigMap deleted on a live cluster: kept while needed; gone, up 
     "a new etcd-1 to run and be ready",
     async () => {
       const pod = await readPod("etcd-1");
-      const ready = pod?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-      return pod?.metadata?.uid !== before1 && ready ? pod : undefined;
+      return pod && pod.metadata?.uid !== before1 && isReady(pod) ? pod : undefined;
     },
     POLL,
   );
