@@ -10,7 +10,7 @@ import * as fs from "node:fs";
  * Pulumi CLI starts its plugins from whichever thread runs the goroutine, so every thread is read.
  * Where the kernel offers no such lists (CONFIG_PROC_CHILDREN), every process is scanned.
  */
-export function childProcesses(pid: number): number[] {
+function childProcesses(pid: number): number[] {
   let tasks: string[];
   try {
     tasks = fs.readdirSync(`/proc/${pid}/task`);
