@@ -10,15 +10,11 @@ import { type StepRecord, reconcile } from "../../providers/membership/reconcile
 import { type LocalCluster, dataClient, localCluster } from "../harness/localCluster";
 import { localWorkloadFactory } from "../harness/localWorkload";
 import { testGoal } from "../provider/scenario";
+import { formatTable } from "../support/table";
 import { RawScaler } from "./raw";
 import { soak } from "./soak";
 
 const quiet = { log: () => {} };
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ")).join("\n");
-}
 
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 
@@ -45,7 +41,8 @@ async function scaleSteps(): Promise<void> {
   const p = localCluster("bp", "127.0.90", "3.5");
   const r = localCluster("br", "127.0.91", "3.5");
   const raw = new RawScaler(r.workload);
-  const rows = [["scale step", "provider", "raw", "ratio", "provider steps"]];
+  const header = ["scale step", "provider", "raw", "ratio", "provider steps"];
+  const rows: string[][] = [];
   const details: string[] = [];
   try {
     for (const [from, to] of transitions) {
@@ -74,7 +71,7 @@ async function scaleSteps(): Promise<void> {
   console.log(
     "Scale steps (etcd 3.5, local processes; the provider's time vs the same operations scripted directly)",
   );
-  console.log(table(rows));
+  console.log(formatTable(header, rows).join("\n"));
   console.log("Provider steps:");
   console.log(details.join("\n"));
 }
@@ -112,7 +109,8 @@ async function learnerCatchUp(megabytes: number, rounds: number): Promise<void> 
     console.log(
       `Learner catch-up: ${keys} keys of 1 KiB (db ${(dbSize / 2 ** 20).toFixed(0)} MiB) seeded in ${ms(seedMs)}; 1→2 with a fresh learner:`,
     );
-    const rows = [["round", "provider", "of which waiting for the learner", "raw", "ratio"]];
+    const header = ["round", "provider", "of which waiting for the learner", "raw", "ratio"];
+    const rows: string[][] = [];
     for (let round = 1; round <= rounds; round++) {
       const [providerMs, result] = await timed(() => reconcile(c.workload, two, quiet));
       const wait = result.steps.find((s) => s.kind === "wait");
@@ -128,7 +126,7 @@ async function learnerCatchUp(megabytes: number, rounds: number): Promise<void> 
         (providerMs / rawMs).toFixed(2),
       ]);
     }
-    console.log(table(rows));
+    console.log(formatTable(header, rows).join("\n"));
   } finally {
     raw.close();
     await c.dispose();

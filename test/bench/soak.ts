@@ -10,6 +10,7 @@ import type { Step } from "../../providers/membership/steps";
 import { dataClient, localCluster } from "../harness/localCluster";
 import { testGoal } from "../provider/scenario";
 import { ContinuousWriter } from "../harness/writer";
+import { formatTable } from "../support/table";
 
 const SIZES = [3, 5, 3, 1];
 
@@ -17,11 +18,6 @@ interface Window {
   label: string;
   from: number;
   to: number;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ")).join("\n");
 }
 
 /** The longest gap of each label, with how many windows had it. */
@@ -89,21 +85,26 @@ export async function soak(): Promise<void> {
     const lost = await readBack(url, writer.acknowledged);
     const minutes = ((performance.now() - started) / 60_000).toFixed(1);
     console.log(`Soak (etcd 3.5, local processes, writes through member 0): ${minutes} min`);
+    const totals = [
+      `${done} of 1→3→5→3→1`,
+      String(writer.acknowledged.size),
+      String(writer.failed),
+      String(lost),
+    ];
     console.log(
-      table([
+      formatTable(
         ["cycles done", "writes acknowledged", "not acknowledged", "acknowledged writes lost"],
-        [
-          `${done} of 1→3→5→3→1`,
-          String(writer.acknowledged.size),
-          String(writer.failed),
-          String(lost),
-        ],
-      ]),
+        [totals],
+      ).join("\n"),
     );
     console.log("Longest time without an acknowledged write, per scale step:");
-    console.log(table([["scale step", "times", "longest"], ...worst(writer, transitions)]));
+    console.log(
+      formatTable(["scale step", "times", "longest"], worst(writer, transitions)).join("\n"),
+    );
     console.log("... within each kind of provider step (gaps cut at the step's start and end):");
-    console.log(table([["provider step", "times", "longest"], ...worst(writer, steps)]));
+    console.log(
+      formatTable(["provider step", "times", "longest"], worst(writer, steps)).join("\n"),
+    );
   } finally {
     await writer?.stop();
     await c.dispose();

@@ -15,6 +15,7 @@ import {
   statefulSetName,
 } from "../../model/naming";
 import type { ClientTLS } from "../../providers/etcd/security";
+import { isReady } from "./support/pods";
 
 export interface PodRow {
   name: string;
@@ -121,7 +122,7 @@ function podRow(pod: k8s.V1Pod): PodRow {
   return {
     name: pod.metadata?.name ?? "",
     phase: pod.metadata?.deletionTimestamp ? "Terminating" : (pod.status?.phase ?? "Unknown"),
-    ready: pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+    ready: isReady(pod),
     restarts: status?.restartCount ?? 0,
     ...(pod.status?.podIP ? { podIP: pod.status.podIP } : {}),
     ...(pod.metadata?.labels?.["controller-revision-hash"]

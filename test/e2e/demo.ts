@@ -12,12 +12,14 @@ import * as path from "node:path";
 import type { ClusterIdentity } from "../../model/naming";
 import { type ClusterState, readClusterState } from "./clusterState";
 import { LiveView } from "./demo/liveView";
-import { formatTable, renderState } from "./demo/table";
+import { renderState } from "./demo/table";
 import { type LocalKubernetes, startLocalKubernetes } from "./localKubernetes";
 import { PROGRESS_MARK, membershipChanges } from "./pulumi/output";
 import { PulumiStack, e2eStackSettings } from "./pulumi/stack";
 import { pulumiToolchain } from "./pulumi/toolchain";
 import { DataMarkers, waitSettled } from "./settled";
+import { seconds } from "./support/times";
+import { formatTable } from "../support/table";
 
 /** Any free loopback range would do; this one is apart from the e2e scenarios' pod ranges. */
 const HOST = "127.29.0.1";
@@ -43,8 +45,6 @@ It runs on a local stand-in for a Kubernetes cluster, started now and stopped at
 The stack ("demo") and its state live in a temporary directory, removed at the end. Nothing
 outside this machine is touched. Ctrl-C stops everything.
 `;
-
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /**
  * What the demo shows of `pulumi up` as it runs: each resource created, updated or deleted and the
@@ -154,6 +154,7 @@ async function runDemo(view: LiveView, started: (k: LocalKubernetes) => void): P
         seconds(t.settleMs),
         seconds(t.upMs + t.settleMs),
       ]),
+      "  ",
     ))
       view.log(line);
     view.log(`The whole demo took ${seconds(Date.now() - begin)}.`);

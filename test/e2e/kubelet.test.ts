@@ -24,6 +24,7 @@ import { bootstrapJoinConfigMap, componentObjects } from "./fixtures/etcdStatefu
 import { type Kubelet, startKubelet } from "./kubelet";
 import { hostsBlockPattern } from "./kubelet/hosts";
 import { serverSideApply } from "./support/apply";
+import { gone, isReady, pidOf } from "./support/pods";
 import { until } from "./support/poll";
 import { liveProcesses } from "./support/processes";
 
@@ -67,22 +68,6 @@ const readPod = (c: ClusterIdentity, ordinal: number) =>
 
 const readClaim = (c: ClusterIdentity, ordinal: number) =>
   core.readNamespacedPersistentVolumeClaim({ name: pvcName(c, ordinal), namespace: c.namespace });
-
-const isReady = (pod: k8s.V1Pod) =>
-  pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-
-async function gone(read: () => Promise<unknown>): Promise<true | undefined> {
-  try {
-    await read();
-    return undefined;
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return true;
-    throw error;
-  }
-}
-
-const pidOf = (pod: k8s.V1Pod) =>
-  Number(pod.status?.containerStatuses?.[0]?.containerID?.replace("process://", ""));
 
 function processExists(pid: number): boolean {
   try {

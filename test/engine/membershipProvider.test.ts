@@ -6,11 +6,9 @@
  */
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
-import { createMembershipProvider } from "../../providers/membership/provider";
 import { type LocalCluster, localCluster } from "../harness/localCluster";
-import { localWorkloadFactory } from "../harness/localWorkload";
-import { TEST_RECONCILE, assertConverged, writeData } from "../provider/scenario";
+import { serializedProvider } from "../provider/localProvider";
+import { assertConverged, writeData } from "../provider/scenario";
 import { CheckFailedError, DynamicResourceEngine } from "./engine";
 import { type Props, ProviderProcess } from "./providerProcess";
 
@@ -38,11 +36,7 @@ describe("the membership provider behind the real dynamic-provider server", () =
 
   before(async () => {
     cluster = localCluster("eng", "127.0.100", "3.5");
-    const membership = createMembershipProvider(localWorkloadFactory(cluster.options), {
-      waitBudgetMs: TEST_RECONCILE.waitBudgetMs,
-    });
-    serialized = (await pulumi.runtime.serializeFunction(() => membership, { allowSecrets: true }))
-      .text;
+    serialized = (await serializedProvider(cluster)).text;
     provider = await ProviderProcess.start();
     engine = new DynamicResourceEngine(provider, URN, `${cluster.options.root}/state.json`);
   });

@@ -6,11 +6,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
-import { createMembershipProvider } from "../../providers/membership/provider";
 import { type LocalCluster, localCluster } from "../harness/localCluster";
-import { localWorkloadFactory } from "../harness/localWorkload";
-import { TEST_RECONCILE } from "../provider/scenario";
+import { serializedProvider } from "../provider/localProvider";
 import { DynamicResourceEngine } from "./engine";
 import { ProviderProcess } from "./providerProcess";
 import { SECRET_SIGNATURE, SIGNATURE_KEY } from "./secretState";
@@ -40,11 +37,7 @@ describe("the root password at the engine boundary", () => {
 
   before(async () => {
     cluster = localCluster("sec", "127.8.2", "3.5");
-    const membership = createMembershipProvider(localWorkloadFactory(cluster.options), {
-      waitBudgetMs: TEST_RECONCILE.waitBudgetMs,
-    });
-    serialized = (await pulumi.runtime.serializeFunction(() => membership, { allowSecrets: true }))
-      .text;
+    serialized = (await serializedProvider(cluster)).text;
     provider = await ProviderProcess.start();
     await provider.configure({});
     statePath = `${cluster.options.root}/state.json`;

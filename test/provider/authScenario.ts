@@ -6,16 +6,12 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as etcd3 from "etcd3";
 import type { MembershipInputs } from "../../model/membership/inputs";
-import { createMembershipProvider } from "../../providers/membership/provider";
 import type { LocalCluster } from "../harness/localCluster";
-import { localWorkloadFactory } from "../harness/localWorkload";
-import { TEST_RECONCILE, clientURL } from "./scenario";
+import { loggingProvider } from "./localProvider";
+import { clientURL } from "./scenario";
 
 export function authProvider(c: LocalCluster, logged: string[]) {
-  const provider = createMembershipProvider(localWorkloadFactory(c.options), {
-    ...TEST_RECONCILE,
-    log: (line) => logged.push(line),
-  });
+  const provider = loggingProvider(c, logged);
   const args = {
     clusterName: c.workload.clusterName,
     namespace: "db",

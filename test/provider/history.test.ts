@@ -13,6 +13,7 @@ import type { EtcdVersion } from "../harness/etcdBinaries";
 import { type LocalCluster, localCluster } from "../harness/localCluster";
 import { ContinuousWriter } from "../harness/writer";
 import { TEST_OWNER, assertConverged, clientURL, scaleTo, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 class Stopped extends Error {}
 
@@ -40,9 +41,7 @@ async function memberIds(c: LocalCluster, k: number): Promise<Record<string, str
 }
 
 describe("F1: a create stopped after two voters joined, retried while no member answers", () => {
-  const c = localCluster("fone", "127.0.41", "3.5");
-  const data = new Map<string, string>();
-  after(() => c.dispose());
+  const { c, data } = clusterForSuite("fone", "127.0.41", "3.5");
 
   it("the first create stops before the third member is added", async () => {
     const stopBeforeThird = (step: Step) => {
@@ -80,9 +79,7 @@ describe("F1: a create stopped after two voters joined, retried while no member 
 });
 
 describe("F3: destroy keeps the volumes; a new create refuses them and starts nothing on them", () => {
-  const c = localCluster("fthree", "127.0.42", "3.5");
-  const data = new Map<string, string>();
-  after(() => c.dispose());
+  const { c, data } = clusterForSuite("fthree", "127.0.42", "3.5");
 
   for (const size of [1, 3]) {
     it(`size ${size}: the earlier cluster's data is never served again`, async () => {
@@ -198,9 +195,7 @@ for (const [version, prefix] of [
   });
 
 describe("F6: a dead voter removed by a size decrease; a member replaced through replaceMembers", () => {
-  const c = localCluster("fsix", "127.0.44", "3.5");
-  const data = new Map<string, string>();
-  after(() => c.dispose());
+  const { c, data } = clusterForSuite("fsix", "127.0.44", "3.5");
 
   it("a hung voter the size decrease removes anyway is removed while the others keep quorum", async () => {
     await scaleTo(c, 3, "Delete");
@@ -248,9 +243,7 @@ describe("F6: a dead voter removed by a size decrease; a member replaced through
 });
 
 describe("F7: a learner's pod that started before its join settings existed", () => {
-  const c = localCluster("fseven", "127.0.45", "3.5");
-  const data = new Map<string, string>();
-  after(() => c.dispose());
+  const { c, data } = clusterForSuite("fseven", "127.0.45", "3.5");
 
   it("is restarted with the right settings instead of being waited on", async () => {
     await scaleTo(c, 1, "Delete");
@@ -279,9 +272,7 @@ describe("F7: a learner's pod that started before its join settings existed", ()
 });
 
 describe("F2: the record lost on a live cluster (a destroy stopped after the record went)", () => {
-  const c = localCluster("ftwo", "127.0.50", "3.5");
-  const data = new Map<string, string>();
-  after(() => c.dispose());
+  const { c, data } = clusterForSuite("ftwo", "127.0.50", "3.5");
 
   it("a pod restarted meanwhile waits; the next run writes the record again and it starts", async () => {
     await scaleTo(c, 3, "Delete");
@@ -302,9 +293,7 @@ describe("F2: the record lost on a live cluster (a destroy stopped after the rec
 });
 
 describe("F2, worse: the record lost and then every pod restarted, so no member answers", () => {
-  const c = localCluster("ftwob", "127.0.51", "3.5");
-  const data = new Map<string, string>();
-  after(() => c.dispose());
+  const { c, data } = clusterForSuite("ftwob", "127.0.51", "3.5");
 
   it("members start again on their own data only, and the next look records the cluster", async () => {
     await scaleTo(c, 3, "Delete");

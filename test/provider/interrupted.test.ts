@@ -4,12 +4,13 @@
  * would end the run). Every rerun re-derives its step from live state (etcd 3.5, 127.0.21.x).
  */
 import * as assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Goal } from "../../providers/membership/observation";
 import { reconcile } from "../../providers/membership/reconciler";
 import { type Step, describeStep } from "../../providers/membership/steps";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
+import type { LocalCluster } from "../harness/localCluster";
 import { TEST_RECONCILE, assertConverged, testGoal, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 class Stopped extends Error {}
 
@@ -42,9 +43,7 @@ async function stopAtEveryBoundary(c: LocalCluster, goal: Goal): Promise<Step[]>
 const kinds = (steps: Step[]) => new Set(steps.map((s) => s.kind));
 
 describe("provider stopped at every step boundary, then rerun", () => {
-  const c: LocalCluster = localCluster("int", "127.0.21", "3.5");
-  const data = new Map<string, string>();
-  after(() => c.dispose());
+  const { c, data } = clusterForSuite("int", "127.0.21", "3.5");
 
   it("create 0→3 resumes from every boundary", async () => {
     const stopped = await stopAtEveryBoundary(c, testGoal(3, "Retain"));

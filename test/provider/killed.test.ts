@@ -7,22 +7,18 @@ import { after, describe, it } from "node:test";
 import { EtcdAdmin } from "../../providers/etcd/admin";
 import type { RunnerSpec } from "../harness/reconcileRunner";
 import { runReconciler } from "../harness/runReconciler";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
 import { assertConverged, clientURL, scaleTo, testGoal, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 describe("provider process killed, then rerun", () => {
-  const c: LocalCluster = localCluster("kil", "127.0.22", "3.5");
-  const data = new Map<string, string>();
   const admin = new EtcdAdmin();
+  after(() => admin.close());
+  const { c, data } = clusterForSuite("kil", "127.0.22", "3.5");
   const spec = (size: number, killBefore?: RunnerSpec["killBefore"]): RunnerSpec => ({
     options: c.options,
     clusterName: "kil",
     goal: testGoal(size, "Delete"),
     killBefore,
-  });
-  after(async () => {
-    admin.close();
-    await c.dispose();
   });
 
   it("killed after adding a learner, before starting its pod", async () => {

@@ -2,17 +2,13 @@
 import * as assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { EtcdAdmin } from "../../providers/etcd/admin";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
 import { assertConverged, clientURL, scaleTo, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 describe("removing the member that leads", () => {
-  const c: LocalCluster = localCluster("lead", "127.0.20", "3.5");
-  const data = new Map<string, string>();
   const admin = new EtcdAdmin();
-  after(async () => {
-    admin.close();
-    await c.dispose();
-  });
+  after(() => admin.close());
+  const { c, data } = clusterForSuite("lead", "127.0.20", "3.5");
 
   async function leaderOrdinal(): Promise<number> {
     for (const k of [0, 1, 2]) {

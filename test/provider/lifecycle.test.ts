@@ -7,10 +7,9 @@ import * as assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { MembershipInputs } from "../../model/membership/inputs";
 import type { MembershipOutputs } from "../../providers/membership/outputs";
-import { createMembershipProvider } from "../../providers/membership/provider";
 import { type LocalCluster, localCluster } from "../harness/localCluster";
-import { localWorkloadFactory } from "../harness/localWorkload";
-import { TEST_OWNER, TEST_RECONCILE, assertConverged, scaleTo, writeData } from "./scenario";
+import { loggingProvider } from "./localProvider";
+import { TEST_OWNER, assertConverged, scaleTo, writeData } from "./scenario";
 
 function assertNoUndefined(value: unknown, path = "outputs"): void {
   assert.notEqual(value, undefined, `${path} is undefined`);
@@ -21,10 +20,7 @@ function assertNoUndefined(value: unknown, path = "outputs"): void {
 describe("provider lifecycle on etcd 3.5", () => {
   const c: LocalCluster = localCluster("life", "127.0.14", "3.5");
   const logged: string[] = [];
-  const provider = createMembershipProvider(localWorkloadFactory(c.options), {
-    ...TEST_RECONCILE,
-    log: (line) => logged.push(line),
-  });
+  const provider = loggingProvider(c, logged);
   const data = new Map<string, string>();
   const args = {
     clusterName: "life",

@@ -6,25 +6,23 @@
  */
 import * as assert from "node:assert/strict";
 import * as childProcess from "node:child_process";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { pollUntil } from "../../providers/backoff";
 import { isLeaseBusy } from "../../providers/membership/lease";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
 import { isAlive } from "../harness/localProcesses";
 import type { RunnerSpec } from "../harness/reconcileRunner";
 import { RUNNER, progressLines, runReconciler } from "../harness/runReconciler";
 import { assertConverged, scaleTo, testGoal, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 describe("one membership change in flight", () => {
-  const c: LocalCluster = localCluster("one", "127.0.46", "3.5");
-  const data = new Map<string, string>();
+  const { c, data } = clusterForSuite("one", "127.0.46", "3.5");
   const spec = (size: number, extra: Partial<RunnerSpec> = {}): RunnerSpec => ({
     options: c.options,
     clusterName: "one",
     goal: testGoal(size, "Delete"),
     ...extra,
   });
-  after(() => c.dispose());
 
   it("a run refuses, naming the holder, while another holds the lease, and changes nothing", async () => {
     await scaleTo(c, 1, "Delete");

@@ -10,17 +10,14 @@ import { EtcdAdmin } from "../../providers/etcd/admin";
 import type { EtcdMember } from "../../providers/etcd/types";
 import { isMembershipRefusal } from "../../providers/membership/reconciler";
 import { decimalId } from "../../providers/etcd/ids";
-import { type LocalCluster, dataClient, localCluster } from "../harness/localCluster";
+import { dataClient } from "../harness/localCluster";
 import { assertConverged, clientURL, scaleTo, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 describe("refusals on a live cluster", () => {
-  const c: LocalCluster = localCluster("ref", "127.0.23", "3.5");
-  const data = new Map<string, string>();
   const admin = new EtcdAdmin();
-  after(async () => {
-    admin.close();
-    await c.dispose();
-  });
+  after(() => admin.close());
+  const { c, data } = clusterForSuite("ref", "127.0.23", "3.5");
 
   /** Everything a refused run must leave as it was. */
   async function snapshot() {

@@ -1,12 +1,10 @@
 /** 1→5→3→1 on etcd 3.5 (127.0.18.x). */
-import { after, describe, it } from "node:test";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
+import { describe, it } from "node:test";
 import { assertConverged, scaleTo, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 describe("scale 1→5→3→1, etcd 3.5", () => {
-  const c: LocalCluster = localCluster("big", "127.0.18", "3.5");
-  const data = new Map<string, string>();
-  after(() => c.dispose());
+  const { c, data } = clusterForSuite("big", "127.0.18", "3.5");
 
   it("1→5", async () => {
     await scaleTo(c, 1, "Delete");

@@ -1,14 +1,12 @@
 /** 1→3→1→3 on Debian's etcd 3.4.23, with each volume policy (127.0.13.x and 127.0.17.x). */
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { VolumePolicy } from "../../model/config/rules";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
 import { assertConverged, scaleTo, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 function scenario(policy: VolumePolicy, ipPrefix: string) {
   describe(`scale 1→3→1→3, volume policy ${policy}, etcd 3.4`, () => {
-    const c: LocalCluster = localCluster(`v34${policy.toLowerCase()}`, ipPrefix, "3.4");
-    const data = new Map<string, string>();
-    after(() => c.dispose());
+    const { c, data } = clusterForSuite(`v34${policy.toLowerCase()}`, ipPrefix, "3.4");
 
     it("1→3", async () => {
       await scaleTo(c, 1, policy);

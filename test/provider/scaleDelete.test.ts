@@ -1,12 +1,10 @@
 /** 1→3→1→3 with the Delete volume policy on etcd 3.5 (127.0.11.x). */
-import { after, describe, it } from "node:test";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
+import { describe, it } from "node:test";
 import { assertConverged, scaleTo, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 describe("scale 1→3→1→3, volume policy Delete, etcd 3.5", () => {
-  const c: LocalCluster = localCluster("del", "127.0.11", "3.5");
-  const data = new Map<string, string>();
-  after(() => c.dispose());
+  const { c, data } = clusterForSuite("del", "127.0.11", "3.5");
 
   it("creates a one-member cluster", async () => {
     await scaleTo(c, 1, "Delete");

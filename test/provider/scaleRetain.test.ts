@@ -1,13 +1,11 @@
 /** 1→3→1→3 with the Retain volume policy on etcd 3.5 (127.0.12.x). */
 import * as assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
+import { describe, it } from "node:test";
 import { assertConverged, scaleTo, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 describe("scale 1→3→1→3, volume policy Retain, etcd 3.5", () => {
-  const c: LocalCluster = localCluster("ret", "127.0.12", "3.5");
-  const data = new Map<string, string>();
-  after(() => c.dispose());
+  const { c, data } = clusterForSuite("ret", "127.0.12", "3.5");
 
   it("creates 1 and grows to 3", async () => {
     await scaleTo(c, 1, "Retain");

@@ -8,10 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { createMembershipProvider } from "../../providers/membership/provider";
 import { type LocalCluster, localCluster } from "../harness/localCluster";
-import { localWorkloadFactory } from "../harness/localWorkload";
-import { TEST_RECONCILE } from "./scenario";
+import { serializedProvider } from "./localProvider";
 
 describe("serialized provider", () => {
   const c: LocalCluster = localCluster("ser", "127.0.15", "3.5");
@@ -22,12 +20,7 @@ describe("serialized provider", () => {
   });
 
   it("serializes, loads from text and manages a real cluster", async () => {
-    const provider = createMembershipProvider(localWorkloadFactory(c.options), {
-      waitBudgetMs: TEST_RECONCILE.waitBudgetMs,
-    });
-    const serialized = await pulumi.runtime.serializeFunction(() => provider, {
-      allowSecrets: true,
-    });
+    const serialized = await serializedProvider(c);
     assert.match(serialized.text, /require\("etcd3/, "etcd3 is required, not inlined");
     assert.doesNotMatch(serialized.text, /class Etcd3 /, "no etcd3 class is inlined");
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -7,17 +7,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { EtcdAdmin } from "../../providers/etcd/admin";
-import { type LocalCluster, localCluster } from "../harness/localCluster";
 import { assertConverged, clientURL, scaleTo, writeData } from "./scenario";
+import { clusterForSuite } from "./suiteCluster";
 
 describe("a stale volume at a re-added ordinal", () => {
-  const c: LocalCluster = localCluster("st", "127.0.24", "3.5");
-  const data = new Map<string, string>();
   const admin = new EtcdAdmin();
-  after(async () => {
-    admin.close();
-    await c.dispose();
-  });
+  after(() => admin.close());
+  const { c, data } = clusterForSuite("st", "127.0.24", "3.5");
 
   it("is deleted before the ordinal joins again, and the new member starts clean", async () => {
     await scaleTo(c, 3, "Retain");

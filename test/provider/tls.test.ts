@@ -13,14 +13,12 @@ import type { ClientTLS } from "../../providers/etcd/security";
 import type { MembershipInputs } from "../../model/membership/inputs";
 import type { MembershipOutputs } from "../../providers/membership/outputs";
 import { DEFAULT_ADMIN_OPTIONS } from "../../providers/etcd/admin";
-import { createMembershipProvider } from "../../providers/membership/provider";
 import { connectAdmin } from "../../providers/membership/reconciler";
 import { defragmentCluster } from "../../operations/defragment";
 import { listSnapshots } from "../../providers/snapshots/store";
 import { type DataClientTLS, type LocalCluster, dataClient } from "../harness/localCluster";
 import { type LocalPki, localTlsCluster } from "../harness/localTls";
-import { localWorkloadFactory } from "../harness/localWorkload";
-import { TEST_RECONCILE } from "./scenario";
+import { loggingProvider } from "./localProvider";
 
 const PREFIX = "127.6.1";
 
@@ -42,11 +40,7 @@ describe("the provider over mutual TLS, etcd 3.5", () => {
     fs.rmSync(scratch, { recursive: true, force: true });
   });
 
-  const provider = () =>
-    createMembershipProvider(localWorkloadFactory(c.options), {
-      ...TEST_RECONCILE,
-      log: (line) => logged.push(line),
-    });
+  const provider = () => loggingProvider(c, logged);
   const args = {
     clusterName: "tls",
     namespace: "db",

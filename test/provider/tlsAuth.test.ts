@@ -13,12 +13,10 @@ import * as etcd3 from "etcd3";
 import type { ClientTLS } from "../../providers/etcd/security";
 import type { MembershipInputs } from "../../model/membership/inputs";
 import type { MembershipOutputs } from "../../providers/membership/outputs";
-import { createMembershipProvider } from "../../providers/membership/provider";
 import type { LocalCluster } from "../harness/localCluster";
 import { localTlsCluster } from "../harness/localTls";
-import { localWorkloadFactory } from "../harness/localWorkload";
 import { assertNoSecret } from "./authScenario";
-import { TEST_RECONCILE } from "./scenario";
+import { loggingProvider } from "./localProvider";
 
 const PREFIX = "127.8.3";
 const FIRST = "tls-auth-root-1";
@@ -39,11 +37,7 @@ describe("TLS with authentication through the provider, etcd 3.5", () => {
     fs.rmSync(scratch, { recursive: true, force: true });
   });
 
-  const provider = () =>
-    createMembershipProvider(localWorkloadFactory(c.options), {
-      ...TEST_RECONCILE,
-      log: (line) => logged.push(line),
-    });
+  const provider = () => loggingProvider(c, logged);
 
   async function converge(size: number, rootPassword: string): Promise<MembershipOutputs> {
     const p = provider();

@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { MembershipArgs } from "../../model/membership/inputs";
 import { createKubernetesWorkload } from "../../providers/kubernetes/kubernetesWorkload";
-import { kubeconfigText } from "./kubeconfigText";
 import { loadSerialized } from "./loadSerialized";
+import { offlineArgs } from "./offlineArgs";
 
 /** Shaped like the membership provider: it builds the workload inside its methods, from inputs. */
 const provider = {
@@ -16,17 +16,6 @@ const provider = {
       await workload.close();
     }
   },
-};
-
-const args: MembershipArgs = {
-  clusterName: "etcd",
-  owner: "etcd-k8s/test/etcd",
-  namespace: "db",
-  clusterDomain: "cluster.local",
-  size: 3,
-  volumePolicy: "Delete",
-  access: "port-forward",
-  kubeconfig: kubeconfigText("https://127.2.0.1:9", "unused"),
 };
 
 describe("serialization by Pulumi", () => {
@@ -41,7 +30,7 @@ describe("serialization by Pulumi", () => {
 
   it("a provider calling it serializes and runs once loaded the way the dynamic-provider host loads it", async () => {
     const loaded = await loadSerialized(provider);
-    assert.deepEqual(await loaded.read("", args), {
+    assert.deepEqual(await loaded.read("", offlineArgs()), {
       id: "StatefulSet db/etcd",
       props: {
         member: {

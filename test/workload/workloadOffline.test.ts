@@ -2,26 +2,11 @@ import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { MembershipArgs } from "../../model/membership/inputs";
 import { createKubernetesWorkload } from "../../providers/kubernetes/kubernetesWorkload";
-import { kubeconfigText } from "./kubeconfigText";
-
-/** Nothing listens there: any API call would fail, so these tests prove no call is made. */
-const unreachable = kubeconfigText("https://127.2.0.1:9", "unused");
-
-const args = (overrides: Partial<MembershipArgs> = {}): MembershipArgs => ({
-  clusterName: "etcd",
-  owner: "etcd-k8s/test/etcd",
-  namespace: "db",
-  clusterDomain: "cluster.local",
-  size: 3,
-  volumePolicy: "Delete",
-  access: "port-forward",
-  kubeconfig: unreachable,
-  ...overrides,
-});
+import { offlineArgs } from "./offlineArgs";
 
 describe("createKubernetesWorkload without calling the API", () => {
   it("describes the StatefulSet and names each slot like the component does", () => {
-    const workload = createKubernetesWorkload(args());
+    const workload = createKubernetesWorkload(offlineArgs());
     assert.equal(workload.describe(), "StatefulSet db/etcd");
     assert.deepEqual(workload.slot(2), {
       ordinal: 2,
@@ -31,7 +16,7 @@ describe("createKubernetesWorkload without calling the API", () => {
   });
 
   it("refuses an ordinal that is not a whole number, 0 or more", () => {
-    const workload = createKubernetesWorkload(args());
+    const workload = createKubernetesWorkload(offlineArgs());
     assert.throws(() => workload.slot(-1), {
       message: "ordinal: -1 is not allowed; it must be a whole number, 0 or more",
     });
@@ -39,7 +24,7 @@ describe("createKubernetesWorkload without calling the API", () => {
   });
 
   it("refuses a replica count that is not a whole number, 0 or more, before any API call", async () => {
-    const workload = createKubernetesWorkload(args());
+    const workload = createKubernetesWorkload(offlineArgs());
     await assert.rejects(workload.scale(-1), {
       message:
         "scale StatefulSet db/etcd/scale: replicas -1 is not allowed; it must be a whole number, 0 or more",
@@ -49,7 +34,10 @@ describe("createKubernetesWorkload without calling the API", () => {
 
   it("access endpoints: substitutes the template, no API call", async () => {
     const workload = createKubernetesWorkload(
-      args({ access: "endpoints", endpointTemplate: "https://{name}.etcd.example.com:2379" }),
+      offlineArgs({
+        access: "endpoints",
+        endpointTemplate: "https://{name}.etcd.example.com:2379",
+      }),
     );
     const endpoint = await workload.clientEndpoint(4);
     assert.equal(endpoint.url, "https://etcd-4.etcd.example.com:2379");
@@ -57,7 +45,7 @@ describe("createKubernetesWorkload without calling the API", () => {
   });
 
   it("access endpoints without a template is refused, naming the field", async () => {
-    const workload = createKubernetesWorkload(args({ access: "endpoints" }));
+    const workload = createKubernetesWorkload(offlineArgs({ access: "endpoints" }));
     await assert.rejects(
       workload.clientEndpoint(0),
       /^Error: endpointTemplate: \(missing\) is not allowed with access "endpoints"/,
@@ -65,7 +53,9 @@ describe("createKubernetesWorkload without calling the API", () => {
   });
 
   it("an unknown access mode is refused with the stack config's message", async () => {
-    const workload = createKubernetesWorkload(args({ access: "ssh" as MembershipArgs["access"] }));
+    const workload = createKubernetesWorkload(
+      offlineArgs({ access: "ssh" as MembershipArgs["access"] }),
+    );
     await assert.rejects(workload.clientEndpoint(0), {
       message: 'access: "ssh" is not allowed; must be one of "port-forward", "pod-ip", "endpoints"',
     });
@@ -73,7 +63,7 @@ describe("createKubernetesWorkload without calling the API", () => {
 
   it("a kubeconfig input that does not parse is refused", () => {
     assert.throws(
-      () => createKubernetesWorkload(args({ kubeconfig: "clusters: [unclosed" })),
+      () => createKubernetesWorkload(offlineArgs({ kubeconfig: "clusters: [unclosed" })),
       /^Error: kubeconfig: cannot load the kubeconfig input: /,
     );
   });
@@ -86,7 +76,7 @@ describe("createKubernetesWorkload without calling the API", () => {
       contexts: [],
     });
     assert.throws(
-      () => createKubernetesWorkload(args({ kubeconfig: noContext })),
+      () => createKubernetesWorkload(offlineArgs({ kubeconfig: noContext })),
       /^Error: kubeconfig: the kubeconfig input has no cluster for its current context/,
     );
   });

@@ -1,13 +1,6 @@
 /** The demo's view of the cluster as text: members, pods and volumes, one small table each. */
+import { formatTable } from "../../support/table";
 import type { ClusterState } from "../clusterState";
-
-/** Left-aligned columns, two spaces apart, indented by two. */
-export function formatTable(headers: string[], rows: string[][]): string[] {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    `  ${cells.map((c, i) => c.padEnd(widths[i])).join("  ")}`.trimEnd();
-  return [line(headers), ...rows.map(line)];
-}
 
 const yesNo = (b: boolean): string => (b ? "yes" : "no");
 
@@ -23,6 +16,7 @@ export function renderState(state: ClusterState): string[] {
             yesNo(m.healthy),
             m.leader ? "*" : "",
           ]),
+          "  ",
         )
       : [`  no member list yet${state.membersError ? ` (${state.membersError})` : ""}`];
   const pods =
@@ -36,6 +30,7 @@ export function renderState(state: ClusterState): string[] {
             String(p.restarts),
             p.podIP ?? "",
           ]),
+          "  ",
         )
       : ["  no pods"];
   const volumes =
@@ -43,6 +38,7 @@ export function renderState(state: ClusterState): string[] {
       ? formatTable(
           ["VOLUME (PVC)", "STATUS"],
           state.volumes.map((v) => [v.name, v.phase]),
+          "  ",
         )
       : ["  no volumes"];
   return [

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, test } from "node:test";
+import { processState } from "../support/pids";
 import { until } from "../support/poll";
 import { ContainerRunner } from "./containerRunner";
 
@@ -38,12 +39,6 @@ function runner(name: string, script: string, container: Partial<k8s.V1Container
 
 const terminated = (r: ContainerRunner) =>
   until(`${r.name} to terminate`, () => r.status().state?.terminated, WAIT);
-
-/** The state letter of /proc/<pid>/stat: T for a process stopped by a signal. */
-function processState(pid: number): string {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-}
 
 const FAILING = 'console.log("starting"); console.error("fatal: no quorum"); process.exit(3);';
 

@@ -11,10 +11,8 @@
  * subdomain is the Service. Only pods on this kubelet's node are published.
  */
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
+import { isReady } from "../support/pods";
 import type { HostsEntry } from "./hosts";
-
-const isReady = (pod: V1Pod) =>
-  pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 function selects(service: V1Service, pod: V1Pod): boolean {
   const selector = Object.entries(service.spec?.selector ?? {});

@@ -26,8 +26,11 @@ import {
 import { type ControlPlane, startControlPlane } from "../controlPlane";
 import { componentObjects } from "../fixtures/etcdStatefulSet";
 import { serverSideApply } from "../support/apply";
+import { processState } from "../support/pids";
+import { gone, isReady, pidOf } from "../support/pods";
 import { until } from "../support/poll";
 import { liveProcesses } from "../support/processes";
+import { seconds } from "../support/times";
 import { type Kubelet, startKubelet } from "./index";
 
 const HOST = "127.9.0.1";
@@ -74,8 +77,6 @@ after(async () => {
   fs.rmSync(rootDir, { recursive: true, force: true });
 });
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
 const readPod = (ordinal: number) =>
   core.readNamespacedPod({ name: podName(cluster, ordinal), namespace: cluster.namespace });
 
@@ -85,13 +86,7 @@ const readClaim = (ordinal: number) =>
     namespace: cluster.namespace,
   });
 
-const isReady = (pod: k8s.V1Pod) =>
-  pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-
 const containerStatus = (pod: k8s.V1Pod) => pod.status?.containerStatuses?.[0];
-
-const pidOf = (pod: k8s.V1Pod) =>
-  Number(containerStatus(pod)?.containerID?.replace("process://", ""));
 
 /** The pod of this ordinal once `ready` says so, if it is not `notUid`. */
 function podOnce(ordinal: number, what: string, ready: (pod: k8s.V1Pod) => boolean, notUid = "") {
@@ -103,27 +98,6 @@ function podOnce(ordinal: number, what: string, ready: (pod: k8s.V1Pod) => boole
     },
     WAIT,
   );
-}
-
-/** True once the object is gone, or (with `uid`) another object of that name replaced it. */
-async function gone(
-  read: () => Promise<k8s.KubernetesObject>,
-  uid?: string,
-): Promise<true | undefined> {
-  try {
-    const object = await read();
-    return (uid !== undefined && object.metadata?.uid !== uid) || undefined;
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return true;
-    throw error;
-  }
-}
-
-/** The state letter of /proc/<pid>/stat: T for a process stopped by a signal. */
-function processState(pid: number): string {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  const end = stat.lastIndexOf(")");
-  return stat.slice(end + 2, end + 3);
 }
 
 const client = (ordinal: number, deadlineMs = 10_000) =>

@@ -3,9 +3,8 @@
  * when asked, a SIGKILL at a moment of the caller's choosing.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import * as fs from "node:fs";
 import * as readline from "node:readline";
-import { childProcesses } from "../support/processTree";
+import { commandLine, descendants, signalProcess } from "../support/pids";
 
 /**
  * How a run is killed: "cli" kills only the `pulumi` process, as `kill -9 <pid>` would, and leaves
@@ -47,33 +46,6 @@ export interface PulumiRun {
   killed?: KilledRun;
 }
 
-/** Every process below `pid`, children before their own children. */
-function descendants(pid: number): number[] {
-  const found: number[] = [];
-  for (let queue = [pid]; queue.length > 0;) {
-    const children = childProcesses(queue.shift()!);
-    found.push(...children);
-    queue.push(...children);
-  }
-  return found;
-}
-
-const commandLine = (pid: number): string => {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-  } catch {
-    return "";
-  }
-};
-
-const signal = (pid: number) => {
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // Already gone.
-  }
-};
-
 /** Runs in flight: a parent that exits (Ctrl-C in the demo, a failed test) ends them too. */
 const running = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -108,7 +80,7 @@ export async function runPulumi(
     const commands = orphans.map(commandLine);
     killed = { scope, atMs: Date.now(), lastLine: log[log.length - 1], orphans, commands };
     child.kill("SIGKILL");
-    if (scope === "tree") orphans.forEach(signal);
+    if (scope === "tree") for (const pid of orphans) signalProcess(pid, "SIGKILL");
   };
   const collect = (line: string) => {
     log.push(line);

@@ -14,17 +14,10 @@ import { Scenario } from "./harness";
 let scenario: Scenario;
 
 before(async () => {
-  scenario = await Scenario.start({
-    name: "budget",
-    host: "127.24.0.1",
-    namespace: "e2e-budget",
-    podIPRange: { first: "127.24.1.1", last: "127.24.1.254" },
-  });
+  scenario = await Scenario.start({ name: "budget", host: "127.24.0.1", podNetwork: "127.24.1" });
 });
 
-after(async () => {
-  await scenario?.stop();
-});
+after(() => scenario?.stop());
 
 const core = () => scenario.kubeConfig.makeApiClient(k8s.CoreV1Api);
 const policy = () => scenario.kubeConfig.makeApiClient(k8s.PolicyV1Api);

@@ -18,6 +18,7 @@ import { type LocalKubernetes, startLocalKubernetes } from "../localKubernetes";
 import { PulumiStack } from "../pulumi/stack";
 import { kubeconfigText } from "../support/kubeconfig";
 import { repoRoot } from "../support/repo";
+import { seconds } from "../support/times";
 import { waitSettled } from "../settled";
 
 const NAMESPACE = "explicit";
@@ -102,7 +103,7 @@ async function nothingOnB(): Promise<void> {
 
 async function step(size: number): Promise<void> {
   const result = await stack.up({ size });
-  console.log(`[timing] explicit-provider: up to size ${size}: ${(result.ms / 1000).toFixed(1)} s`);
+  console.log(`[timing] explicit-provider: up to size ${size}: ${seconds(result.ms)}`);
   const status = result.outputs.memberStatus as { name: string; role: string }[];
   assert.deepEqual(
     status.map((m) => `${m.name} ${m.role}`),

@@ -2,9 +2,12 @@
  * One end-to-end scenario: a local control plane and process kubelet of its own, one stack of the
  * real program on it, and the checks every step ends with (all pods Ready, the member list equals
  * the pods, the volumes, earlier data readable on every member, no learner left). Prints a
- * `[timing]` line per step.
+ * `[timing]` line per step. For the scenarios that run under load: a continuous writer, a voter
+ * monitor over each run, and the check that no acknowledged write was lost; for those that look
+ * at the provider's output or the safety snapshots: a directory of the scenario's own for them.
  */
 import * as k8s from "@kubernetes/client-node";
+import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -27,29 +30,44 @@ import {
   e2eStackSettings,
 } from "../pulumi/stack";
 import { DataMarkers, waitSettled } from "../settled";
+import { ClusterWriter, type WriterCounts } from "../support/clusterWriter";
+import { until } from "../support/poll";
+import { providerLogEnv } from "../support/providerOutputLog";
+import { seconds } from "../support/times";
+import { VoterMonitor } from "../support/voterMonitor";
+import type { Watch } from "../support/watchedRun";
 
 /** The scenarios' control plane binds here unless one sets `host`; pod ranges differ per file. */
 export const CONTROL_PLANE_HOST = "127.3.0.1";
 
-export interface ScenarioOptions extends Pick<
-  LocalKubernetesOptions,
-  "podIPRange" | "crashLoopBackoff"
-> {
+export interface ScenarioOptions extends Pick<LocalKubernetesOptions, "crashLoopBackoff"> {
   /** Short name for `[timing]` lines and the kubelet's node name. */
   name: string;
   /** Loopback address of its control plane and node (default CONTROL_PLANE_HOST). */
   host?: string;
-  /** The namespace of its cluster (DNS names must not collide with other kubelets running). */
-  namespace: string;
+  /**
+   * Its pods' addresses are .1 to .254 of this /24, e.g. "127.24.1": disjoint from those of every
+   * other kubelet running at once.
+   */
+  podNetwork: string;
+  /** The namespace of its cluster, `e2e-<name>` by default (DNS names must not collide either). */
+  namespace?: string;
   /** Stack config on top of the e2e stack file. */
   settings?: StackSettings;
   /** With `tls.enabled`: the client certificate the scenario's own checks use. */
   clientTLS?: ClientTLS;
   /** Added to the environment of every run (and of the provider process it starts). */
   env?: NodeJS.ProcessEnv;
+  /** Every provider a run starts logs its output to `providerLog` (support/providerOutputLog.ts). */
+  logProviderOutput?: boolean;
+  /** The stack's safety snapshots go to `snapshotDir`. */
+  localSnapshots?: boolean;
 }
 
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+// The scenario's own files, in a directory kept after the run with ETCD_K8S_E2E_KEEP=1 for a look
+// after a failure.
+const providerLogIn = (filesDir: string) => path.join(filesDir, "provider.log");
+const snapshotDirIn = (filesDir: string) => path.join(filesDir, "snapshots");
 
 export class Scenario {
   readonly cluster: ClusterIdentity;
@@ -57,20 +75,28 @@ export class Scenario {
   readonly stack: PulumiStack;
   /** How the checks reach the members when they require TLS. */
   readonly etcdTLS: EtcdTLS | undefined;
+  /** See the options `logProviderOutput` and `localSnapshots`. */
+  readonly providerLog: string;
+  readonly snapshotDir: string;
   /** One key per step: all must stay readable. */
   private data: DataMarkers;
   /** State directories of `forkStack`, removed with the scenario's own. */
   private readonly forks: string[] = [];
+  /** Stopped with the scenario, should a test fail before it stops one itself. */
+  private readonly writers: ClusterWriter[] = [];
 
   private constructor(
     readonly name: string,
     readonly kubernetes: LocalKubernetes,
     private readonly stateDir: string,
+    private readonly filesDir: string,
     settings: StackSettings,
-    clientTLS?: ClientTLS,
-    private readonly env?: NodeJS.ProcessEnv,
+    clientTLS: ClientTLS | undefined,
+    private readonly env: NodeJS.ProcessEnv,
   ) {
     this.kubeConfig.loadFromString(kubernetes.controlPlane.kubeconfig);
+    this.providerLog = providerLogIn(filesDir);
+    this.snapshotDir = snapshotDirIn(filesDir);
     this.stack = this.makeStack(stateDir, { ...e2eStackSettings(), ...settings }, "");
     const config = this.stack.config;
     this.cluster = {
@@ -88,10 +114,11 @@ export class Scenario {
     const kubernetes = await startLocalKubernetes({
       host: options.host ?? CONTROL_PLANE_HOST,
       nodeName: `${options.name}-kubelet`,
-      podIPRange: options.podIPRange,
+      podIPRange: { first: `${options.podNetwork}.1`, last: `${options.podNetwork}.254` },
       ...(options.crashLoopBackoff ? { crashLoopBackoff: options.crashLoopBackoff } : {}),
     });
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `etcd-k8s-${options.name}-stack-`));
+    const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), `etcd-k8s-${options.name}-files-`));
     console.log(
       `[timing] ${options.name}: control plane and kubelet started in ${seconds(Date.now() - started)}`,
     );
@@ -99,9 +126,17 @@ export class Scenario {
       options.name,
       kubernetes,
       stateDir,
-      { ...options.settings, namespace: options.namespace },
+      filesDir,
+      {
+        ...(options.localSnapshots ? { snapshots: { directory: snapshotDirIn(filesDir) } } : {}),
+        ...options.settings,
+        namespace: options.namespace ?? `e2e-${options.name}`,
+      },
       options.clientTLS,
-      options.env,
+      {
+        ...(options.logProviderOutput ? providerLogEnv(providerLogIn(filesDir)) : {}),
+        ...options.env,
+      },
     );
   }
 
@@ -113,16 +148,19 @@ export class Scenario {
       workDir: dir,
       base,
       onLine: (line: string) => console.log(`  ${label}| ${line}`),
-      ...(this.env ? { env: this.env } : {}),
+      env: this.env,
     });
   }
 
   async stop(): Promise<void> {
+    for (const writer of this.writers) await writer.stop().catch(() => undefined);
     try {
       await this.kubernetes.stop();
     } finally {
       for (const dir of [this.stateDir, ...this.forks])
         fs.rmSync(dir, { recursive: true, force: true });
+      if (process.env.ETCD_K8S_E2E_KEEP) console.log(`kept ${this.filesDir}`);
+      else fs.rmSync(this.filesDir, { recursive: true, force: true });
     }
   }
 
@@ -177,6 +215,61 @@ export class Scenario {
 
   state(): Promise<ClusterState> {
     return readClusterState(this.kubeConfig, this.cluster, this.etcdTLS);
+  }
+
+  /**
+   * After a destroy: waits until the garbage collector has removed the pods after their
+   * StatefulSet and the kubelet has stopped them.
+   */
+  podsGone(): Promise<ClusterState> {
+    return until(
+      "the pods to be gone after destroy",
+      async () => {
+        const s = await this.state();
+        return s.pods.length === 0 ? s : undefined;
+      },
+      { timeoutMs: 120_000, maxIntervalMs: 1_000 },
+    );
+  }
+
+  /** A client that writes through every member from now on, its keys under `prefix`. */
+  startWriter(prefix: string): ClusterWriter {
+    const writer = new ClusterWriter(this.kubeConfig, this.cluster, prefix, this.etcdTLS);
+    this.writers.push(writer);
+    return writer;
+  }
+
+  /** A voter monitor for `watched` runs; the writer, if any, gets a new client after each. */
+  watch(writer?: ClusterWriter): Watch {
+    return {
+      monitor: new VoterMonitor(this.kubeConfig, this.cluster, this.etcdTLS),
+      ...(writer ? { writer } : {}),
+      reports: [],
+    };
+  }
+
+  /**
+   * Stops `writer`, then reads every write etcd acknowledged back from each member alone: none
+   * may be missing. Prints the writer's counts and returns them.
+   */
+  async assertWritesKept(writer: ClusterWriter, step?: string): Promise<WriterCounts> {
+    const counts = await writer.stop();
+    const state = await this.state();
+    const label = step === undefined ? "" : `${step}: `;
+    for (const pod of state.pods) {
+      const missing = await writer.missingOn(pod.podIP!);
+      assert.deepEqual(
+        missing.slice(0, 10),
+        [],
+        `${label}every acknowledged write is on ${pod.name}`,
+      );
+    }
+    console.log(
+      `[writer] ${this.name}: ${label}${counts.acknowledged} writes acknowledged ` +
+        `(${counts.failed} failed, ${counts.clients} clients), all on each of ` +
+        `${state.pods.length} members; longest gap ${seconds(counts.longestGapMs)}`,
+    );
+    return counts;
   }
 
   /** The first warning or error of a pod's first run, from the kubelet's log of that run. */

@@ -8,13 +8,9 @@
  * pod beyond the step that removes it. Control plane on 127.30.0.1, pods on 127.30.1.x.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { ClusterWriter } from "../support/clusterWriter";
-import { type ProviderLine, followProviderLog, providerLogEnv } from "../support/providerOutputLog";
-import { VoterMonitor } from "../support/voterMonitor";
+import type { ClusterWriter } from "../support/clusterWriter";
+import { type ProviderLine, followProviderLog } from "../support/providerOutputLog";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
 
@@ -22,8 +18,6 @@ import { Scenario } from "./harness";
 const MAX_CYCLES = 20;
 const STEP_LINE = /^\[etcd membership\] (\S+): (.*) \(step \d+\/\d+ of [^)]*\)$/;
 
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-killed-change-"));
-const providerLog = path.join(workDir, "provider.log");
 let scenario: Scenario;
 let watch: Watch;
 let writer: ClusterWriter;
@@ -32,18 +26,13 @@ before(async () => {
   scenario = await Scenario.start({
     name: "killed-change",
     host: "127.30.0.1",
-    namespace: "e2e-killed-change",
-    podIPRange: { first: "127.30.1.1", last: "127.30.1.254" },
-    settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
-    env: providerLogEnv(providerLog),
+    podNetwork: "127.30.1",
+    localSnapshots: true,
+    logProviderOutput: true,
   });
 });
 
-after(async () => {
-  await writer?.stop().catch(() => undefined);
-  await scenario?.stop();
-  fs.rmSync(workDir, { recursive: true, force: true });
-});
+after(() => scenario?.stop());
 
 /** The README's recovery after a killed `pulumi up`: release the lock, then refresh. */
 async function recover(): Promise<void> {
@@ -60,7 +49,7 @@ async function changeKilledAtEveryStep(from: number, size: number): Promise<stri
     let steps = 0;
     let killedStep: ProviderLine | undefined;
     let kill: ((scope: "tree") => void) | undefined;
-    const stop = followProviderLog(providerLog, (line) => {
+    const stop = followProviderLog(scenario.providerLog, (line) => {
       if (killedStep || !STEP_LINE.test(line.text) || ++steps < cycle) return;
       killedStep = line;
       kill?.("tree");
@@ -87,9 +76,8 @@ async function changeKilledAtEveryStep(from: number, size: number): Promise<stri
 test("create with size 3, a writer through every member", async () => {
   await scenario.up("create with size 3", { size: 3 });
   await scenario.converged("create with size 3", 3);
-  watch = { monitor: new VoterMonitor(scenario.kubeConfig, scenario.cluster), reports: [] };
-  writer = new ClusterWriter(scenario.kubeConfig, scenario.cluster, "writer/");
-  watch.writer = writer;
+  writer = scenario.startWriter("writer/");
+  watch = scenario.watch(writer);
 });
 
 for (const [from, size] of [
@@ -104,15 +92,6 @@ for (const [from, size] of [
   });
 
 test("every acknowledged write is on every member", async () => {
-  const counts = await writer.stop();
-  const state = await scenario.state();
-  for (const pod of state.pods) {
-    const missing = await writer.missingOn(pod.podIP!);
-    assert.deepEqual(missing.slice(0, 10), [], `every acknowledged write is on ${pod.name}`);
-  }
+  const counts = await scenario.assertWritesKept(writer);
   assert.ok(counts.acknowledged > 0);
-  console.log(
-    `[writer] killed-change: ${counts.acknowledged} writes acknowledged (${counts.failed} failed), ` +
-      `all on each of ${state.pods.length} members`,
-  );
 });

@@ -26,24 +26,20 @@
  * Control plane on 127.21.0.1, pods on 127.21.1.x.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { after, before, test } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import type { KilledRun } from "../pulumi/run";
 import { StackRunError, firstError } from "../pulumi/stack";
-import { ClusterWriter } from "../support/clusterWriter";
 import { type ObjectsSnapshot, leaseHolder, snapshotObjects } from "../support/clusterObjects";
-import { processRuns, waitAllGone } from "../support/orphans";
+import { waitAllGone } from "../support/orphans";
+import { commandLine, processRuns, signalProcess } from "../support/pids";
 import { until } from "../support/poll";
 import {
   type ProviderLine,
   followProviderLog,
-  providerLogEnv,
   readProviderLog,
 } from "../support/providerOutputLog";
-import { VoterMonitor } from "../support/voterMonitor";
+import { seconds, stamp } from "../support/times";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
 
@@ -72,11 +68,8 @@ function kindOf(action: string): Kind {
   return "other";
 }
 
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-killed-create-"));
-const providerLog = path.join(workDir, "provider.log");
 let scenario: Scenario;
 let watch: Watch | undefined;
-let writer: ClusterWriter | undefined;
 /** Every provider process a killed run left behind: none may outlive this file. */
 const orphans = new Set<number>();
 /** Orphans still running after their engine was killed at the create's last step (see below). */
@@ -87,49 +80,33 @@ before(async () => {
   scenario = await Scenario.start({
     name: "killed-create",
     host: "127.21.0.1",
-    namespace: "e2e-killed-create",
-    podIPRange: { first: "127.21.1.1", last: "127.21.1.254" },
-    settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
-    env: {
-      ...providerLogEnv(providerLog),
-      ETCD_K8S_UNOBSERVED_WAIT_SECONDS: String(UNOBSERVED_WAIT_SECONDS),
-    },
+    podNetwork: "127.21.1",
+    localSnapshots: true,
+    logProviderOutput: true,
+    env: { ETCD_K8S_UNOBSERVED_WAIT_SECONDS: String(UNOBSERVED_WAIT_SECONDS) },
   });
 });
 
 after(async () => {
-  await writer?.stop().catch(() => undefined);
   for (const pid of orphans) stopOrphan(pid);
   await scenario?.stop();
-  // ETCD_K8S_E2E_KEEP=1 keeps the provider log and snapshots for a look after a failure.
-  if (process.env.ETCD_K8S_E2E_KEEP) console.log(`kept ${workDir}`);
-  else fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const stamp = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 const shortStep = (line: ProviderLine) => line.text.replace("[etcd membership] ", "");
 
 /** What `pids` printed from 2 s before `fromMs` on, for messages. */
 function linesOf(pids: number[], fromMs: number): string {
-  return readProviderLog(providerLog)
+  return readProviderLog(scenario.providerLog)
     .filter((l) => pids.includes(l.pid) && l.atMs >= fromMs - 2_000)
     .map((l) => `  ${stamp(l.atMs)} pid ${l.pid} ${l.stream}: ${l.text}`)
     .join("\n");
 }
 
-const commandOf = (pid: number): string => {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-  } catch {
-    return "";
-  }
-};
-
 /** Kills an orphaned provider of ours that still runs (checked by its command line: pids recycle). */
 function stopOrphan(pid: number): void {
   orphans.delete(pid);
-  if (processRuns(pid) && commandOf(pid).includes("dynamic-provider")) process.kill(pid, "SIGKILL");
+  if (processRuns(pid) && commandLine(pid).includes("dynamic-provider"))
+    signalProcess(pid, "SIGKILL");
 }
 
 /** Pulumi's own plugins, which a killed CLI leaves running idle, for ever. */
@@ -144,7 +121,7 @@ function sortOrphans(killed: KilledRun): { mustExit: number[]; provider: number[
   const commands = killed.orphans.map((pid, i) => ({ pid, command: killed.commands[i] }));
   // Checked again before the signal: a pid may have been reused since.
   for (const { pid, command } of commands)
-    if (PULUMI_PLUGINS.test(command) && commandOf(pid) === command) process.kill(pid, "SIGKILL");
+    if (PULUMI_PLUGINS.test(command) && commandLine(pid) === command) signalProcess(pid, "SIGKILL");
   const mustExit = commands.filter((c) => !PULUMI_PLUGINS.test(c.command)).map((c) => c.pid);
   const provider = commands.filter((c) => c.command.includes("dynamic-provider")).map((c) => c.pid);
   for (const pid of mustExit) orphans.add(pid);
@@ -203,7 +180,7 @@ interface KilledCycle {
 async function killAtFirstStep(label: string): Promise<KilledCycle | undefined> {
   let first: ProviderLine | undefined;
   let kill: (() => void) | undefined;
-  const stop = followProviderLog(providerLog, (line) => {
+  const stop = followProviderLog(scenario.providerLog, (line) => {
     if (!first && STEP_LINE.test(line.text)) {
       first = line;
       kill?.();
@@ -241,7 +218,9 @@ async function killAtFirstStep(label: string): Promise<KilledCycle | undefined> 
     // begun while the engine still ran.
     const { atMs, exitedAtMs } = run.killed;
     assert.ok(exitedAtMs !== undefined, "the killed run's exit was seen");
-    const printed = readProviderLog(providerLog).filter((l) => l.pid === pid && l.atMs > atMs);
+    const printed = readProviderLog(scenario.providerLog).filter(
+      (l) => l.pid === pid && l.atMs > atMs,
+    );
     const landing = printed.filter((l) => l.atMs <= exitedAtMs && STEP_LINE.test(l.text));
     assert.deepEqual(
       printed.filter((l) => l.atMs > exitedAtMs && STEP_LINE.test(l.text)).map((l) => l.text),
@@ -327,7 +306,7 @@ async function retryWhilePaused(label: string, holdBack?: string): Promise<strin
   const stepLines: string[] = [];
   let kill: (() => void) | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const stop = followProviderLog(providerLog, (line) => {
+  const stop = followProviderLog(scenario.providerLog, (line) => {
     if (!STEP_LINE.test(line.text)) return;
     stepLines.push(line.text);
     if (!waitLine && kindOf(STEP_LINE.exec(line.text)![2]) === "wait") {
@@ -374,9 +353,8 @@ async function retryWhilePaused(label: string, holdBack?: string): Promise<strin
 }
 
 test("a create of 3 killed at every step boundary, retried while no member answers, then resumed", async () => {
-  watch = { monitor: new VoterMonitor(scenario.kubeConfig, scenario.cluster), reports: [] };
-  writer = new ClusterWriter(scenario.kubeConfig, scenario.cluster, "writer/");
-  watch.writer = writer;
+  const writer = scenario.startWriter("writer/");
+  watch = scenario.watch(writer);
   const started = Date.now();
   const kinds = new Map<Kind, number>();
   let cycle = 0;
@@ -415,17 +393,7 @@ test("a create of 3 killed at every step boundary, retried while no member answe
   for (const kind of ["record", "scale", "add-learner", "promote", "label", "wait"] as const)
     assert.ok(kinds.has(kind), `the create was killed at a ${kind} boundary`);
   await scenario.converged("create killed at every step boundary", 3);
-  const counts = await writer.stop();
-  const state = await scenario.state();
-  for (const pod of state.pods) {
-    const missing = await writer.missingOn(pod.podIP!);
-    assert.deepEqual(missing.slice(0, 10), [], `every acknowledged write is on ${pod.name}`);
-  }
-  console.log(
-    `[writer] killed-create: ${counts.acknowledged} writes acknowledged (${counts.failed} failed, ` +
-      `${counts.clients} clients), all on each of ${state.pods.length} members; ` +
-      `longest gap ${seconds(counts.longestGapMs)}`,
-  );
+  await scenario.assertWritesKept(writer);
 });
 
 /**

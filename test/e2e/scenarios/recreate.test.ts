@@ -12,19 +12,13 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { withEtcd } from "../clusterState";
 import { StackRunError, firstError } from "../pulumi/stack";
-import { ClusterWriter } from "../support/clusterWriter";
 import { until } from "../support/poll";
-import { VoterMonitor } from "../support/voterMonitor";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
 
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-recreate-"));
 let scenario: Scenario;
 let watch: Watch;
 /** The destroyed clusters' step keys with their values, and their writers' key prefixes. */
@@ -36,48 +30,28 @@ before(async () => {
   scenario = await Scenario.start({
     name: "recreate",
     host: "127.22.0.1",
-    namespace: "e2e-recreate",
-    podIPRange: { first: "127.22.1.1", last: "127.22.1.254" },
-    settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
+    podNetwork: "127.22.1",
+    localSnapshots: true,
   });
-  watch = { monitor: new VoterMonitor(scenario.kubeConfig, scenario.cluster), reports: [] };
+  watch = scenario.watch();
 });
 
-after(async () => {
-  await watch?.writer?.stop().catch(() => undefined);
-  await scenario?.stop();
-  fs.rmSync(workDir, { recursive: true, force: true });
-});
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+after(() => scenario?.stop());
 
 let writerPrefix = "";
 
 function startWriter(generation: number): void {
   writerPrefix = `writer-${generation}/`;
-  watch.writer = new ClusterWriter(scenario.kubeConfig, scenario.cluster, writerPrefix);
+  watch.writer = scenario.startWriter(writerPrefix);
 }
 
 /** Stops the writer; every acknowledged write must be on every member. */
 async function verifyWriter(step: string): Promise<void> {
   const writer = watch.writer!;
   watch.writer = undefined;
-  const counts = await writer.stop();
-  const state = await scenario.state();
-  for (const pod of state.pods) {
-    const missing = await writer.missingOn(pod.podIP!);
-    assert.deepEqual(
-      missing.slice(0, 10),
-      [],
-      `${step}: every acknowledged write is on ${pod.name}`,
-    );
-  }
+  const counts = await scenario.assertWritesKept(writer, step);
   destroyedPrefixes.push(writerPrefix);
   assert.ok(counts.acknowledged > 0, `${step}: the writer got writes acknowledged`);
-  console.log(
-    `[writer] recreate: ${step}: ${counts.acknowledged} writes acknowledged (${counts.failed} failed), ` +
-      `all on each of ${state.pods.length} members; longest gap ${seconds(counts.longestGapMs)}`,
-  );
 }
 
 async function clusterId(podIP: string): Promise<string> {
@@ -91,14 +65,7 @@ async function destroy(volumes: string[]): Promise<void> {
   destroyedClusterIds.push(await clusterId(state.pods[0].podIP!));
   destroyedMarkers.push(...scenario.newCluster());
   await scenario.destroy();
-  const gone = await until(
-    "the pods to be gone after destroy",
-    async () => {
-      const s = await scenario.state();
-      return s.pods.length === 0 ? s : undefined;
-    },
-    { timeoutMs: 120_000, maxIntervalMs: 1_000 },
-  );
+  const gone = await scenario.podsGone();
   assert.equal(gone.joinConfigMap, false, "destroy removed the cluster record");
   assert.deepEqual(
     gone.volumes.map((v) => v.name),

@@ -17,23 +17,19 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { type ClusterState, withEtcd } from "../clusterState";
 import { progressLines } from "../pulumi/output";
 import { type RunResult, StackRunError } from "../pulumi/stack";
-import { ClusterWriter } from "../support/clusterWriter";
+import type { ClusterWriter } from "../support/clusterWriter";
 import { leaseHolder, snapshotObjects } from "../support/clusterObjects";
+import { isReady } from "../support/pods";
 import { until } from "../support/poll";
-import { providerLogEnv, readProviderLog } from "../support/providerOutputLog";
-import { VoterMonitor } from "../support/voterMonitor";
+import { readProviderLog } from "../support/providerOutputLog";
+import { seconds, stamp } from "../support/times";
 import { type Watch, watched } from "../support/watchedRun";
 import { Scenario } from "./harness";
 
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-repairs-"));
-const providerLog = path.join(workDir, "provider.log");
 let scenario: Scenario;
 let watch: Watch;
 let writer: ClusterWriter;
@@ -42,25 +38,17 @@ before(async () => {
   scenario = await Scenario.start({
     name: "repairs",
     host: "127.23.0.1",
-    namespace: "e2e-repairs",
-    podIPRange: { first: "127.23.1.1", last: "127.23.1.254" },
-    settings: { snapshots: { directory: path.join(workDir, "snapshots") } },
-    env: { ...providerLogEnv(providerLog), ETCD_K8S_UNOBSERVED_WAIT_SECONDS: "5" },
+    podNetwork: "127.23.1",
+    localSnapshots: true,
+    logProviderOutput: true,
+    env: { ETCD_K8S_UNOBSERVED_WAIT_SECONDS: "5" },
   });
-  writer = new ClusterWriter(scenario.kubeConfig, scenario.cluster, "writer/");
-  watch = { monitor: new VoterMonitor(scenario.kubeConfig, scenario.cluster), writer, reports: [] };
+  writer = scenario.startWriter("writer/");
+  watch = scenario.watch(writer);
 });
 
-after(async () => {
-  await writer?.stop().catch(() => undefined);
-  await scenario?.stop();
-  // ETCD_K8S_E2E_KEEP=1 keeps the provider log and snapshots for a look after a failure.
-  if (process.env.ETCD_K8S_E2E_KEEP) console.log(`kept ${workDir}`);
-  else fs.rmSync(workDir, { recursive: true, force: true });
-});
+after(() => scenario?.stop());
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const stamp = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 const POLL = { timeoutMs: 120_000, maxIntervalMs: 500 };
 
 const core = () => scenario.kubeConfig.makeApiClient(k8s.CoreV1Api);
@@ -164,8 +152,7 @@ test("the join ConfigMap deleted on a live cluster: kept while needed; gone, up 
     "a new etcd-1 to run and be ready",
     async () => {
       const pod = await readPod("etcd-1");
-      const ready = pod?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-      return pod?.metadata?.uid !== before1 && ready ? pod : undefined;
+      return pod && pod.metadata?.uid !== before1 && isReady(pod) ? pod : undefined;
     },
     POLL,
   );
@@ -301,7 +288,7 @@ test("two ups at once: one waits for the change lease; their provider steps neve
   });
   // Each provider is known by its pid; a run's step lines are the ones its provider printed. The
   // CLI starts a provider for each run's preview too; those print their port and nothing else.
-  const lines = readProviderLog(providerLog).filter((l) => l.atMs >= startedMs);
+  const lines = readProviderLog(scenario.providerLog).filter((l) => l.atMs >= startedMs);
   const pids = [...new Set(lines.map((l) => l.pid))].filter((pid) =>
     lines.some((l) => l.pid === pid && !/^\d+$/.test(l.text)),
   );
@@ -353,16 +340,6 @@ test("two ups at once: one waits for the change lease; their provider steps neve
 });
 
 test("every acknowledged write is on every member", async () => {
-  const counts = await writer.stop();
-  const state = await scenario.state();
-  for (const pod of state.pods) {
-    const missing = await writer.missingOn(pod.podIP!);
-    assert.deepEqual(missing.slice(0, 10), [], `every acknowledged write is on ${pod.name}`);
-  }
+  const counts = await scenario.assertWritesKept(writer);
   assert.ok(counts.acknowledged > 0);
-  console.log(
-    `[writer] repairs: ${counts.acknowledged} writes acknowledged (${counts.failed} failed, ` +
-      `${counts.clients} clients), all on each of ${state.pods.length} members; ` +
-      `longest gap ${seconds(counts.longestGapMs)}`,
-  );
 });

@@ -42,7 +42,6 @@ const AFTER = "restore/after/";
 /** What `kubectl` sends as field manager, for the objects the runbook applies with it. */
 const KUBECTL = "kubectl";
 
-const snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-restore-snapshots-"));
 /** Where the runbook's step 1 copies the snapshot aside (and, here, the one-off pod's /tmp). */
 const asideDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-restore-aside-"));
 let scenario: Scenario;
@@ -51,10 +50,9 @@ let original: { clusterId: string; snapshot: SnapshotRecord };
 before(async () => {
   scenario = await Scenario.start({
     name: "restore",
-    namespace: "e2e-restore",
     host: "127.7.0.1",
-    podIPRange: { first: "127.7.1.1", last: "127.7.1.254" },
-    settings: { snapshots: { directory: snapshotDir } },
+    podNetwork: "127.7.1",
+    localSnapshots: true,
   });
 });
 
@@ -62,7 +60,7 @@ after(async () => {
   try {
     await scenario?.stop();
   } finally {
-    for (const dir of [snapshotDir, asideDir]) fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(asideDir, { recursive: true, force: true });
   }
 });
 
@@ -99,7 +97,7 @@ test("before the incident: a cluster of 3 with known keys, and a safety snapshot
   const clusterId = await clusterIdOf(created.pods[0].podIP!);
   const { outputs } = await scenario.up("3 → 2 (takes a safety snapshot)", { size: 2 });
   const snapshot = outputs.latestSnapshot as SnapshotRecord;
-  assert.equal(path.dirname(snapshot.path), snapshotDir);
+  assert.equal(path.dirname(snapshot.path), scenario.snapshotDir);
   original = { clusterId, snapshot };
   const shrunk = await waitSettled(scenario.kubeConfig, scenario.cluster, 2);
   // Acknowledged writes after the last snapshot: a restore from it loses them.

@@ -12,7 +12,6 @@ import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { joinConfigMapName } from "../../../model/naming";
 import { membershipPreview } from "../pulumi/output";
-import { until } from "../support/poll";
 import { Scenario } from "./harness";
 
 let scenario: Scenario;
@@ -20,16 +19,10 @@ let scenario: Scenario;
 let lastIds = new Map<string, string>();
 
 before(async () => {
-  scenario = await Scenario.start({
-    name: "scaling",
-    namespace: "e2e-scaling",
-    podIPRange: { first: "127.3.1.1", last: "127.3.1.254" },
-  });
+  scenario = await Scenario.start({ name: "scaling", podNetwork: "127.3.1" });
 });
 
-after(async () => {
-  await scenario?.stop();
-});
+after(() => scenario?.stop());
 
 /** `pulumi preview --diff` to `size`: the membership resource's block shows each of `lines`. */
 async function assertPreview(step: string, size: number, lines: string[]): Promise<void> {
@@ -135,15 +128,7 @@ test("destroy: volumes and namespace are kept, everything else is gone", async (
     "the Namespace is retained (retainOnDelete)",
   );
   const core = scenario.kubeConfig.makeApiClient(k8s.CoreV1Api);
-  // The garbage collector removes the pods after their StatefulSet; the kubelet stops them.
-  const state = await until(
-    "the pods to be gone after destroy",
-    async () => {
-      const s = await scenario.state();
-      return s.pods.length === 0 ? s : undefined;
-    },
-    { timeoutMs: 120_000, maxIntervalMs: 1_000 },
-  );
+  const state = await scenario.podsGone();
   assert.equal(state.replicas, undefined, "no StatefulSet");
   assert.equal(state.joinConfigMap, false, `ConfigMap ${joinConfigMapName(scenario.cluster)}`);
   assert.deepEqual(

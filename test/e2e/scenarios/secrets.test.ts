@@ -6,16 +6,11 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { Etcd3 } from "etcd3";
 import type { StackSettings } from "../pulumi/stack";
-import { providerLogEnv } from "../support/providerOutputLog";
 import { Scenario } from "./harness";
 
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-k8s-secrets-"));
-const providerLog = path.join(workDir, "provider.log");
 const PASSWORDS = ["first-Root-Pa55word", "second-Root-Pa55word"];
 let scenario: Scenario;
 /** Everything the CLI printed, across every command. */
@@ -25,17 +20,13 @@ before(async () => {
   scenario = await Scenario.start({
     name: "secrets",
     host: "127.26.0.1",
-    namespace: "e2e-secrets",
-    podIPRange: { first: "127.26.1.1", last: "127.26.1.254" },
+    podNetwork: "127.26.1",
     settings: { auth: { enabled: true } },
-    env: providerLogEnv(providerLog),
+    logProviderOutput: true,
   });
 });
 
-after(async () => {
-  await scenario?.stop();
-  fs.rmSync(workDir, { recursive: true, force: true });
-});
+after(() => scenario?.stop());
 
 /** Fails naming where a password showed up in clear. */
 async function assertNowhereInClear(): Promise<void> {
@@ -43,7 +34,7 @@ async function assertNowhereInClear(): Promise<void> {
     "the stack file": fs.readFileSync(scenario.stack.configFile, "utf8"),
     "the CLI's output": printed.join("\n"),
     "pulumi stack export": await scenario.stack.exportState(),
-    "the provider's output": fs.readFileSync(providerLog, "utf8"),
+    "the provider's output": fs.readFileSync(scenario.providerLog, "utf8"),
   };
   for (const [where, text] of Object.entries(places))
     for (const password of PASSWORDS)

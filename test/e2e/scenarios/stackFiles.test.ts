@@ -19,6 +19,7 @@ import { PulumiStack, stackFileSettings } from "../pulumi/stack";
 import { serverSideApply } from "../support/apply";
 import { until } from "../support/poll";
 import { certManagerCrdFiles, repoRoot } from "../support/repo";
+import { seconds } from "../support/times";
 
 let kubernetes: LocalKubernetes;
 let kubeConfig: k8s.KubeConfig;
@@ -73,7 +74,7 @@ async function previewStackFile(env: string, size: number): Promise<string[]> {
     assert.match(file, /rootPassword:\s+secure: v1:/);
   }
   const result = await stack.preview();
-  console.log(`[timing] stack-files: preview of ${env}: ${(result.ms / 1000).toFixed(1)} s`);
+  console.log(`[timing] stack-files: preview of ${env}: ${seconds(result.ms)}`);
   const text = result.log.join("\n");
   assert.doesNotMatch(text, new RegExp(PASSWORD), "the preview shows no password");
   const membership = membershipPreview(result.log);

@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { progressLines } from "../pulumi/output";
 import { until } from "../support/poll";
+import { seconds } from "../support/times";
 import { Scenario } from "./harness";
 
 let scenario: Scenario;
@@ -24,15 +25,13 @@ before(async () => {
   scenario = await Scenario.start({
     name: "stale-volume",
     namespace: "e2e-retain",
-    podIPRange: { first: "127.3.2.1", last: "127.3.2.254" },
+    podNetwork: "127.3.2",
     crashLoopBackoff: { initialMs: 1_000, maxMs: 4_000 },
     settings: { pvcPolicy: "Retain" },
   });
 });
 
-after(async () => {
-  await scenario?.stop();
-});
+after(() => scenario?.stop());
 
 test("create with size 3 and pvcPolicy Retain", async () => {
   await scenario.up("create with size 3", { size: 3 });
@@ -67,7 +66,7 @@ test("etcd-1 started on its old volume around the provider crash-loops as perman
   );
   console.log(
     `[timing] stale-volume: etcd-1 on its old volume: ${pod.restarts} restarts in ` +
-      `${((Date.now() - started) / 1000).toFixed(1)} s, not ready; last exit ${pod.lastExit}`,
+      `${seconds(Date.now() - started)}, not ready; last exit ${pod.lastExit}`,
   );
   assert.equal(pod.ready, false);
   // The kubelet keeps one log per run; the first run's says why etcd stopped.

@@ -108,7 +108,7 @@ before(async () => {
     name: "tls",
     namespace: NAMESPACE,
     host: "127.6.0.1",
-    podIPRange: { first: "127.6.2.1", last: "127.6.2.254" },
+    podNetwork: "127.6.2",
     settings: { tls: { enabled: true, source: "secrets", secrets: SECRETS } },
     clientTLS: client,
   });
@@ -122,9 +122,7 @@ before(async () => {
     await core.createNamespacedSecret({ namespace: NAMESPACE, body: tlsSecret(name, issued) });
 });
 
-after(async () => {
-  await scenario?.stop();
-});
+after(() => scenario?.stop());
 
 async function scaleStep(step: string, size: number) {
   const result = await scenario.up(step, { size });

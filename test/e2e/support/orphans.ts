@@ -1,21 +1,10 @@
 /**
- * Processes left behind by a killed parent (a dynamic provider whose engine was SIGKILLed): whether
- * they still run, and a bounded wait until they do not. Linux /proc; a zombie (exited, not yet
- * reaped by whoever adopted it) counts as gone.
+ * Processes left behind by a killed parent (a dynamic provider whose engine was SIGKILLed): a
+ * bounded wait until none of them runs (a zombie, exited but not yet reaped by whoever adopted it,
+ * counts as gone).
  */
-import * as fs from "node:fs";
+import { processRuns } from "./pids";
 import { until } from "./poll";
-
-/** Whether `pid` is a live process (not a zombie). */
-export function processRuns(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
 
 /** Resolves with how long it took once none of `pids` runs; fails naming them after `timeoutMs`. */
 export async function waitAllGone(pids: number[], timeoutMs: number): Promise<number> {

@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import { signalProcess } from "./pids";
 
 export interface ProcessSpec {
   /** Short name for messages, e.g. `kube-apiserver`. */
@@ -137,11 +138,7 @@ export class ManagedProcess {
 
   signal(signal: NodeJS.Signals): void {
     if (this.exit !== undefined || this.pid === undefined) return;
-    try {
-      process.kill(this.pid, signal);
-    } catch {
-      // Already gone: the exit event is on its way.
-    }
+    signalProcess(this.pid, signal);
   }
 
   /** SIGTERM, then SIGKILL once `graceMs` has passed; resolves when the process is gone. */

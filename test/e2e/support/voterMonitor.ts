@@ -7,6 +7,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { type ClusterIdentity, peerURL, podName } from "../../../model/naming";
 import { type EtcdTLS, etcdClient, hexId } from "../clusterState";
+import { stamp } from "./times";
 
 const EVERY_MS = 250;
 /** A paused member must not hold a sample up for long: another one answers, or none does. */
@@ -45,8 +46,6 @@ export interface MonitorReport {
   excused: Violation[];
   violations: Violation[];
 }
-
-const stamp = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 
 export function describeViolation(v: Violation): string {
   return `${v.voter} (member ${v.id}) a voter with its pod ${v.pod} from ${stamp(v.fromMs)} to ${stamp(v.toMs)}`;
