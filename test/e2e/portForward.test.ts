@@ -8,7 +8,9 @@
  * - the provider's own endpoint (the Workload's `clientEndpoint` with `access: port-forward`)
  *   carries etcd calls, and with TLS on verifies each member by its DNS name over mutual TLS;
  * - killing kubelet-streaming while a call is in flight fails that call promptly with an error,
- *   and once the kubelet has started it again the same endpoint and new ones work.
+ *   and once the kubelet has started it again the same endpoint and new ones work; a membership
+ *   call (the provider's EtcdAdmin) broken that way is retried after reading the member list, or
+ *   refused, and never applied twice.
  *
  * Control plane and node on 127.40.0.1, pods on 127.40.1.x.
  */
@@ -24,6 +26,7 @@ import * as tls from "node:tls";
 import { after, before, test } from "node:test";
 import { PROVIDER_COMMON_NAME, serverDnsNames } from "../../components/builders/certificates";
 import { type ClusterIdentity, memberHost } from "../../model/naming";
+import { EtcdAdmin } from "../../providers/etcd/admin";
 import { createKubernetesWorkload } from "../../providers/kubernetes/kubernetesWorkload";
 import type { Workload } from "../../providers/membership/types";
 import { type IssuedCertificate, createTestCA } from "../support/certificates";
@@ -418,5 +421,52 @@ test("a forward broken mid call (kubelet-streaming killed) fails that call promp
     }
   } finally {
     client.close();
+  }
+});
+
+test("a membership call through a forward broken mid call is retried after a member-list check or refused, never applied twice", async (t) => {
+  const endpoint = await workloadFor(PLAIN, "port-forward").clientEndpoint(0);
+  // The provider's own etcd adapter: no retries inside the client, deadlines on every call.
+  const admin = new EtcdAdmin();
+  const peerURL = "http://etcd-9.portforward.invalid:2380";
+  try {
+    assert.equal((await admin.memberList(endpoint.url)).members.length, 1);
+    // etcd paused: the add is sent through the forward and waits there.
+    kubelet!.pause(PLAIN.namespace, "etcd-0");
+    const outcome = admin.addLearner(endpoint.url, peerURL).then(
+      (member) => member,
+      (error: Error) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.kill(kubelet!.streaming!.pid()!, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    kubelet!.resume(PLAIN.namespace, "etcd-0");
+    const result = await outcome;
+    await kubelet!.streaming!.serving();
+    const members = await until(
+      "the member list after the broken add",
+      async () => (await admin.memberList(endpoint.url)).members,
+      { timeoutMs: 30_000, maxIntervalMs: 500 },
+    );
+    const added = members.filter((m) => m.peerURLs.includes(peerURL));
+    t.diagnostic(
+      `addLearner ${result instanceof Error ? `failed: ${result.message}` : `returned ${result.id}`}; learners with that peer URL: ${added.length}`,
+    );
+    assert.ok(added.length <= 1, "never added twice");
+    if (result instanceof Error) {
+      assert.match(
+        result.message,
+        /^etcd: add learner http:\/\/etcd-9\.portforward\.invalid:2380 failed after \d+ attempt\(s\): /,
+      );
+    } else {
+      assert.deepEqual(
+        added.map((m) => m.id),
+        [result.id],
+        "the member it returned is the one in the list",
+      );
+    }
+    for (const m of added) await admin.remove(endpoint.url, m.id);
+  } finally {
+    admin.close();
   }
 });

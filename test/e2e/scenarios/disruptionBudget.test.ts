@@ -19,6 +19,9 @@ before(async () => {
     host: "127.24.0.1",
     namespace: "e2e-budget",
     podIPRange: { first: "127.24.1.1", last: "127.24.1.254" },
+    // The one scenario on `access: pod-ip` (the others use the default, port-forward): the
+    // provider runs on the host, where the pods' loopback addresses are reachable.
+    settings: { access: "pod-ip" },
   });
 });
 
