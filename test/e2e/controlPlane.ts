@@ -11,6 +11,7 @@ import * as k8s from "@kubernetes/client-node";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type TestCA, createTestCA } from "../support/certificates";
 import { insecureGet } from "./support/https";
 import { kubeconfigText, newToken, serviceAccountKeys, tokenAuthFile } from "./support/kubeconfig";
 import { until } from "./support/poll";
@@ -60,6 +61,13 @@ export interface ControlPlane {
   version: string;
   /** Temporary directory with `logs/`, the etcd data, certificates and keys. */
   workDir: string;
+  /**
+   * The CA of the kubelets' API (port-forward): kube-apiserver verifies a kubelet's serving
+   * certificate with it (`--kubelet-certificate-authority`, against the Node's InternalIP) and
+   * presents a client certificate it signed (`--kubelet-client-certificate`). A kubelet has it
+   * issue its serving certificate and requires client certificates signed by it.
+   */
+  kubeletCA: TestCA;
   /** Stops kube-controller-manager, kube-apiserver and etcd (each SIGTERM, then SIGKILL). */
   stop(): Promise<void>;
 }
@@ -135,6 +143,21 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     fs.writeFileSync(saKey, keys.privateKeyPem, { mode: 0o600 });
     fs.writeFileSync(saPub, keys.publicKeyPem);
     const server = `https://${host}:${apiPort}`;
+    const kubeletCA = await createTestCA("etcd-k8s-e2e-kubelet-ca");
+    const kubeletClient = await kubeletCA.issue({
+      commonName: "kube-apiserver-kubelet-client",
+      usages: ["client"],
+    });
+    const pki = path.join(workDir, "kubelet-pki");
+    fs.mkdirSync(pki, { mode: 0o700 });
+    const kubeletFiles = {
+      ca: path.join(pki, "ca.crt"),
+      cert: path.join(pki, "apiserver-kubelet-client.crt"),
+      key: path.join(pki, "apiserver-kubelet-client.key"),
+    };
+    fs.writeFileSync(kubeletFiles.ca, kubeletCA.cert);
+    fs.writeFileSync(kubeletFiles.cert, kubeletClient.cert);
+    fs.writeFileSync(kubeletFiles.key, kubeletClient.key, { mode: 0o600 });
     const apiserver = run("kube-apiserver", binaries.apiserver, [
       `--etcd-servers=${etcdClientURL}`,
       `--bind-address=${host}`,
@@ -154,6 +177,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       // Endpoints may not hold loopback addresses, so the `kubernetes` Service cannot list this
       // API server; without this its reconciler would retry (and log) forever.
       "--endpoint-reconciler-type=none",
+      // pods/portforward goes to the node's kubelet API (the process kubelet's kubelet-streaming).
+      // The default order puts Hostname first, and v1.32 resolves that name through DNS; the
+      // Node's InternalIP is the loopback address the kubelet serves on.
+      "--kubelet-preferred-address-types=InternalIP",
+      `--kubelet-certificate-authority=${kubeletFiles.ca}`,
+      `--kubelet-client-certificate=${kubeletFiles.cert}`,
+      `--kubelet-client-key=${kubeletFiles.key}`,
     ]);
 
     const kubeconfig = kubeconfigText(server, token);
@@ -184,7 +214,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     ]);
     await whileRunning(started, controllersWork(kubeconfig, timeoutMs));
 
-    return { server, kubeconfig, kubeconfigPath, token, version, workDir, stop };
+    return { server, kubeconfig, kubeconfigPath, token, version, workDir, kubeletCA, stop };
   } catch (error) {
     await stop();
     throw error;

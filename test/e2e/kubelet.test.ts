@@ -49,6 +49,7 @@ before(async () => {
   // A short crash-loop back-off (kubelet configuration, not the pod spec) keeps the restart test quick.
   kubelet = await startKubelet({
     kubeconfig: controlPlane.kubeconfig,
+    kubeletCA: controlPlane.kubeletCA,
     crashLoopBackoff: { initialMs: 1_000, maxMs: 4_000 },
   });
   config = new k8s.KubeConfig();

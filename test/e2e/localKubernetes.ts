@@ -30,6 +30,7 @@ export async function startLocalKubernetes(
   try {
     kubelet = await startKubelet({
       kubeconfig: controlPlane.kubeconfig,
+      kubeletCA: controlPlane.kubeletCA,
       nodeName: options.nodeName,
       nodeIP: options.host,
       podIPRange: options.podIPRange,

@@ -7,12 +7,13 @@ import { startKubelet } from "./kubelet";
 
 async function main(): Promise<void> {
   const controlPlane = await startControlPlane();
-  const kubelet = await startKubelet({ kubeconfig: controlPlane.kubeconfig }).catch(
-    async (error) => {
-      await controlPlane.stop();
-      throw error;
-    },
-  );
+  const kubelet = await startKubelet({
+    kubeconfig: controlPlane.kubeconfig,
+    kubeletCA: controlPlane.kubeletCA,
+  }).catch(async (error) => {
+    await controlPlane.stop();
+    throw error;
+  });
   console.log(`Kubernetes ${controlPlane.version} at ${controlPlane.server}`);
   console.log(`export KUBECONFIG=${controlPlane.kubeconfigPath}`);
   console.log(

@@ -23,7 +23,6 @@ import { waitUntil } from "../../providers/kubernetes/wait";
 import {
   member,
   NAMESPACE,
-  NODE_NAME,
   parked,
   podsOnceTheyAre,
   startTestCluster,
@@ -290,15 +289,21 @@ describe("a StatefulSet whose pod runs etcd", () => {
     }
   });
 
-  it("port-forward: refused, because the process kubelet has no streaming server", async () => {
-    // The API server proxies the forward to the node's kubelet, which the process kubelet does
-    // not serve; the API server's reason is part of the error.
-    await assert.rejects(
-      workload.clientEndpoint(0),
-      new RegExp(
-        `^Error: port-forward to pod ${NAMESPACE}/etcd-0 port 2379 refused by the Kubernetes API at ${cluster.plane.server}: HTTP 500 error dialing backend: dial tcp: lookup ${NODE_NAME}`,
-      ),
-    );
+  it("port-forward: the endpoint reaches the member's etcd through pods/portforward", async () => {
+    // The API server relays the forward to the process kubelet's kubelet-streaming.
+    const endpoint = await workload.clientEndpoint(0);
+    assert.match(endpoint.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const client = new Etcd3({
+      hosts: endpoint.url,
+      defaultCallOptions: () => ({ deadline: Date.now() + 10_000 }),
+    });
+    try {
+      await client.put("reached").value("by port-forward");
+      assert.equal(await client.get("reached").string(), "by port-forward");
+    } finally {
+      client.close();
+      await endpoint.close();
+    }
   });
 
   it("a member that cannot start is reported with its exit, and its volume goes after its pod", async () => {

@@ -40,6 +40,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   try {
     kubelet = await startKubelet({
       kubeconfig: plane.kubeconfig,
+      kubeletCA: plane.kubeletCA,
       nodeName: NODE_NAME,
       nodeIP: HOST,
       podIPRange: POD_IPS,

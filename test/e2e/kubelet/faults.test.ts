@@ -58,6 +58,7 @@ before(async () => {
   controlPlane = await startControlPlane({ host: HOST });
   kubelet = await startKubelet({
     kubeconfig: controlPlane.kubeconfig,
+    kubeletCA: controlPlane.kubeletCA,
     nodeName: "faults-kubelet",
     nodeIP: HOST,
     podIPRange: { first: "127.9.1.1", last: "127.9.1.254" },

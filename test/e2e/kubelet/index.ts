@@ -8,7 +8,8 @@ import * as k8s from "@kubernetes/client-node";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { etcd35Binary } from "../support/repo";
+import type { TestCA } from "../../support/certificates";
+import { etcd35Binary, kubeBinaries } from "../support/repo";
 import { type CrashLoopBackoff, KUBELET_CRASH_LOOP_BACKOFF } from "./containerRunner";
 import { headlessServiceRecords } from "./dnsRecords";
 import { HostsFile } from "./hosts";
@@ -18,6 +19,7 @@ import { NodeRegistration } from "./node";
 import { PodWorker } from "./podWorker";
 import { VolumeProvisioner } from "./provisioner";
 import { PodScheduler } from "./scheduler";
+import { StreamingServer } from "./streaming";
 import { WatchCache } from "./watchCache";
 
 export { KUBELET_CRASH_LOOP_BACKOFF, type CrashLoopBackoff } from "./containerRunner";
@@ -47,6 +49,11 @@ export interface KubeletOptions {
   crashLoopBackoff?: CrashLoopBackoff;
   /** Node status heartbeat interval. Default 10 s (the kubelet's nodeStatusUpdateFrequency). */
   heartbeatMs?: number;
+  /**
+   * The control plane's `kubeletCA`. With it the kubelet serves `pods/portforward` (see
+   * streaming.ts) and registers its port in the Node; without it there is no port-forward.
+   */
+  kubeletCA?: TestCA;
 }
 
 export interface Kubelet {
@@ -70,6 +77,12 @@ export interface Kubelet {
   pause(namespace: string, pod: string): number[];
   /** SIGCONT to every running container process of the pod; returns the pids. */
   resume(namespace: string, pod: string): number[];
+  /**
+   * The port-forward server (kubelet-streaming), when `kubeletCA` was given: its port, its pid
+   * (kill it to break every forward in flight; the kubelet starts it again) and how many times it
+   * was restarted.
+   */
+  streaming: StreamingServer | undefined;
   /**
    * Kills every process (SIGTERM, SIGKILL after at most 10 s), restores the hosts file and removes
    * `rootDir`. The API objects stay as they are, as when a real kubelet stops.
@@ -153,6 +166,7 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
 
   let scheduler: PodScheduler;
   let registration: NodeRegistration | undefined;
+  let streaming: StreamingServer | undefined;
   let lastHosts = "";
   async function reconcile(): Promise<void> {
     if (!running) return;
@@ -192,6 +206,7 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     running = false;
     if (pending !== undefined) clearImmediate(pending);
     registration?.stop();
+    await streaming?.stop();
     await Promise.all(started.map((c) => c.stop()));
     await reconciling;
     await Promise.all([...workers.values()].map((w) => w.terminate(10_000, false)));
@@ -207,12 +222,23 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     }
     await provisioner.ensureStorageClass();
     const version = (await config.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+    if (options.kubeletCA !== undefined) {
+      streaming = await StreamingServer.start({
+        binary: kubeBinaries().kubeletStreaming,
+        nodeName,
+        nodeIP,
+        kubeconfig: options.kubeconfig,
+        ca: options.kubeletCA,
+        dir: path.join(rootDir, "streaming"),
+      });
+    }
     registration = new NodeRegistration(
       core,
       nodeName,
       nodeIP,
       version,
       options.heartbeatMs ?? 10_000,
+      streaming?.port,
     );
     const node = await registration.register();
     scheduler = new PodScheduler(core, node, caches.pods, (ns, name) =>
@@ -244,6 +270,7 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     containerPids: (ns, name) => workerOf(ns, name)?.containerPids() ?? {},
     pause: (ns, name) => jobControl(ns, name, "SIGSTOP"),
     resume: (ns, name) => jobControl(ns, name, "SIGCONT"),
+    streaming,
     stop,
   };
 }

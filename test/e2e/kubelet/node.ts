@@ -20,6 +20,7 @@ function nodeStatus(
   nodeName: string,
   kubeletVersion: string,
   now: Date,
+  kubeletPort: number | undefined,
 ): k8s.V1NodeStatus {
   const healthy = (type: string, reason: string, message: string): k8s.V1NodeCondition => ({
     type,
@@ -49,6 +50,10 @@ function nodeStatus(
       { type: "InternalIP", address: nodeIP },
       { type: "Hostname", address: nodeName },
     ],
+    // Where kube-apiserver reaches this node's kubelet API (pods/portforward), at the InternalIP.
+    ...(kubeletPort !== undefined
+      ? { daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } } }
+      : {}),
     capacity: { cpu: "2", memory: "8Gi", pods: "110" },
     allocatable: { cpu: "2", memory: "8Gi", pods: "110" },
     nodeInfo: {
@@ -75,6 +80,8 @@ export class NodeRegistration {
     private readonly nodeIP: string,
     private readonly kubeletVersion: string,
     private readonly heartbeatMs: number,
+    /** The port of the kubelet API (kubelet-streaming), when it serves one. */
+    private readonly kubeletPort?: number,
   ) {}
 
   async register(): Promise<k8s.V1Node> {
@@ -95,7 +102,13 @@ export class NodeRegistration {
   }
 
   private postStatus(): Promise<k8s.V1Node> {
-    const status = nodeStatus(this.nodeIP, this.nodeName, this.kubeletVersion, new Date());
+    const status = nodeStatus(
+      this.nodeIP,
+      this.nodeName,
+      this.kubeletVersion,
+      new Date(),
+      this.kubeletPort,
+    );
     return this.core.patchNodeStatus({ name: this.nodeName, body: { status } }, mergePatch);
   }
 

@@ -14,7 +14,14 @@ import { Scenario } from "./harness";
 let scenario: Scenario;
 
 before(async () => {
-  scenario = await Scenario.start({ name: "budget", host: "127.24.0.1", podNetwork: "127.24.1" });
+  scenario = await Scenario.start({
+    name: "budget",
+    host: "127.24.0.1",
+    podNetwork: "127.24.1",
+    // The one scenario on `access: pod-ip` (the others use the default, port-forward): the
+    // provider runs on the host, where the pods' loopback addresses are reachable.
+    settings: { access: "pod-ip" },
+  });
 });
 
 after(() => scenario?.stop());

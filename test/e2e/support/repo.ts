@@ -28,6 +28,10 @@ export interface KubeBinaries {
   version: string;
   apiserver: string;
   controllerManager: string;
+  /** The process kubelet's port-forward server (test/e2e/kube/kubelet-streaming). */
+  kubeletStreaming: string;
+  /** client-go's SPDY port-forward client (test/e2e/kube/spdy-port-forward). */
+  spdyPortForward: string;
 }
 
 function executable(file: string): boolean {
@@ -39,7 +43,10 @@ function executable(file: string): boolean {
   }
 }
 
-/** kube-apiserver and kube-controller-manager of the pinned version, from scripts/build-kube.sh. */
+/**
+ * kube-apiserver, kube-controller-manager and the process kubelet's kubelet-streaming of the pinned
+ * version, from scripts/build-kube.sh.
+ */
 export function kubeBinaries(root = repoRoot()): KubeBinaries {
   const version = pinnedKubernetesVersion(root);
   const dir = path.join(root, ".tools/kube", version);
@@ -47,11 +54,18 @@ export function kubeBinaries(root = repoRoot()): KubeBinaries {
     version,
     apiserver: path.join(dir, "kube-apiserver"),
     controllerManager: path.join(dir, "kube-controller-manager"),
+    kubeletStreaming: path.join(dir, "kubelet-streaming"),
+    spdyPortForward: path.join(dir, "spdy-port-forward"),
   };
-  const missing = [binaries.apiserver, binaries.controllerManager].filter((f) => !executable(f));
+  const missing = [
+    binaries.apiserver,
+    binaries.controllerManager,
+    binaries.kubeletStreaming,
+    binaries.spdyPortForward,
+  ].filter((f) => !executable(f));
   if (missing.length > 0) {
     throw new Error(
-      `Kubernetes ${version} binaries are missing (${missing.join(", ")}): run 'bash scripts/build-kube.sh' (needs Go 1.24+, about 15 minutes cold)`,
+      `Kubernetes ${version} binaries are missing (${missing.join(", ")}): run 'bash scripts/build-kube.sh' (needs Go 1.24+, about 15 minutes cold; kubelet-streaming alone takes seconds with a warm Go cache)`,
     );
   }
   return binaries;
