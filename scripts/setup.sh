@@ -2,7 +2,8 @@
 # Prepares a fresh machine for etcd-k8s: Node 24 (when the machine's Node is older), the npm
 # packages from package-lock.json, the Pulumi CLI with its plugins (yours when one is on PATH, else
 # built from the Go module proxy), the etcd binaries the tests run (Debian's 3.4 and 3.5 built
-# from the Go module proxy) and kube-apiserver/kube-controller-manager for the end-to-end tests.
+# from the Go module proxy), kube-apiserver/kube-controller-manager and cert-manager's controller
+# and CRDs for the end-to-end tests.
 # Safe to rerun: every step reuses what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,10 @@ else
   bash scripts/build-pulumi.sh &
   pulumi_build=$!
 fi
+bash scripts/build-cert-manager.sh &
+cert_manager_build=$!
 bash scripts/build-kube.sh
+wait "$cert_manager_build"
 if [ -n "$pulumi_build" ]; then
   wait "$pulumi_build"
   echo "setup: using the Pulumi CLI built into $tools/pulumi/bin; 'source scripts/env.sh' puts it on PATH"
