@@ -30,6 +30,7 @@ import {
   e2eStackSettings,
 } from "../pulumi/stack";
 import { DataMarkers, waitSettled } from "../settled";
+import { type CertManager, startCertManager } from "../support/certManager";
 import { ClusterWriter, type WriterCounts } from "../support/clusterWriter";
 import { until } from "../support/poll";
 import { providerLogEnv } from "../support/providerOutputLog";
@@ -62,12 +63,18 @@ export interface ScenarioOptions extends Pick<LocalKubernetesOptions, "crashLoop
   logProviderOutput?: boolean;
   /** The stack's safety snapshots go to `snapshotDir`. */
   localSnapshots?: boolean;
+  /**
+   * cert-manager's CRDs are applied and its controller runs against the control plane (log:
+   * `certManagerLog`), stopped with the scenario.
+   */
+  certManager?: boolean;
 }
 
 // The scenario's own files, in a directory kept after the run with ETCD_K8S_E2E_KEEP=1 for a look
 // after a failure.
 const providerLogIn = (filesDir: string) => path.join(filesDir, "provider.log");
 const snapshotDirIn = (filesDir: string) => path.join(filesDir, "snapshots");
+const certManagerLogIn = (filesDir: string) => path.join(filesDir, "cert-manager.log");
 
 export class Scenario {
   readonly cluster: ClusterIdentity;
@@ -78,6 +85,8 @@ export class Scenario {
   /** See the options `logProviderOutput` and `localSnapshots`. */
   readonly providerLog: string;
   readonly snapshotDir: string;
+  /** cert-manager's controller log, with the option `certManager`. */
+  readonly certManagerLog: string;
   /** One key per step: all must stay readable. */
   private data: DataMarkers;
   /** State directories of `forkStack`, removed with the scenario's own. */
@@ -93,9 +102,11 @@ export class Scenario {
     settings: StackSettings,
     clientTLS: ClientTLS | undefined,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly certManager: CertManager | undefined,
   ) {
     this.kubeConfig.loadFromString(kubernetes.controlPlane.kubeconfig);
     this.providerLog = providerLogIn(filesDir);
+    this.certManagerLog = certManagerLogIn(filesDir);
     this.snapshotDir = snapshotDirIn(filesDir);
     this.stack = this.makeStack(stateDir, { ...e2eStackSettings(), ...settings }, "");
     const config = this.stack.config;
@@ -119,6 +130,21 @@ export class Scenario {
     });
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `etcd-k8s-${options.name}-stack-`));
     const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), `etcd-k8s-${options.name}-files-`));
+    let certManager: CertManager | undefined;
+    if (options.certManager) {
+      const kubeConfig = new k8s.KubeConfig();
+      kubeConfig.loadFromString(kubernetes.controlPlane.kubeconfig);
+      try {
+        certManager = await startCertManager({
+          kubeConfig,
+          kubeconfigPath: kubernetes.controlPlane.kubeconfigPath,
+          logFile: certManagerLogIn(filesDir),
+        });
+      } catch (error) {
+        await kubernetes.stop();
+        throw error;
+      }
+    }
     console.log(
       `[timing] ${options.name}: control plane and kubelet started in ${seconds(Date.now() - started)}`,
     );
@@ -137,6 +163,7 @@ export class Scenario {
         ...(options.logProviderOutput ? providerLogEnv(providerLogIn(filesDir)) : {}),
         ...options.env,
       },
+      certManager,
     );
   }
 
@@ -154,6 +181,7 @@ export class Scenario {
 
   async stop(): Promise<void> {
     for (const writer of this.writers) await writer.stop().catch(() => undefined);
+    await this.certManager?.stop().catch(() => undefined);
     try {
       await this.kubernetes.stop();
     } finally {

@@ -96,3 +96,21 @@ export function certManagerCrdFiles(root = repoRoot()): string[] {
   }
   return files.map((f) => path.join(dir, f));
 }
+
+/** cert-manager's controller, from scripts/build-cert-manager.sh (the version of its CRDs). */
+export function certManagerControllerBinary(root = repoRoot()): string {
+  const goMod = fs.readFileSync(
+    path.join(root, "toolchain/cert-manager-controller/go.mod"),
+    "utf8",
+  );
+  const version = /github\.com\/cert-manager\/cert-manager (v\d+\.\d+\.\d+)/.exec(goMod)?.[1];
+  if (version === undefined)
+    throw new Error("toolchain/cert-manager-controller/go.mod does not require cert-manager");
+  const binary = path.join(root, ".tools/cert-manager", version, "cert-manager-controller");
+  if (!executable(binary)) {
+    throw new Error(
+      `cert-manager's controller ${version} is missing at ${binary}: run 'bash scripts/build-cert-manager.sh' (needs Go 1.26+, about 3 minutes cold)`,
+    );
+  }
+  return binary;
+}
