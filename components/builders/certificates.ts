@@ -69,6 +69,9 @@ export function certificateObjects(
       issuerRef: { name: tls.issuer.name, kind: tls.issuer.kind, group: "cert-manager.io" },
       // A new key at every renewal: a leaked key is useless after the next one.
       privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+      // Absent: cert-manager's defaults (90 days, renewed a third before expiry).
+      ...(tls.duration !== undefined ? { duration: tls.duration } : {}),
+      ...(tls.renewBefore !== undefined ? { renewBefore: tls.renewBefore } : {}),
       ...spec,
     },
   });

@@ -8,7 +8,14 @@ import { checkKnownKeys, checkMap, collect } from "./structuredValues";
 
 export const TLS_SOURCES = ["cert-manager", "secrets"] as const;
 export const ISSUER_KINDS = ["Issuer", "ClusterIssuer"] as const;
-export const TLS_KEYS = ["enabled", "source", "issuer", "secrets"] as const;
+export const TLS_KEYS = [
+  "enabled",
+  "source",
+  "issuer",
+  "secrets",
+  "duration",
+  "renewBefore",
+] as const;
 export const ISSUER_KEYS = ["name", "kind"] as const;
 /** server: the client-facing listener; peer: member to member; client: the membership provider. */
 export const TLS_SECRET_ROLES = ["server", "peer", "client"] as const;
@@ -27,6 +34,10 @@ export interface TlsArgs {
   issuer?: { name?: string; kind?: IssuerKind };
   /** Required with source `secrets`; with cert-manager, the Secrets it writes (default `<cluster>-<role>-tls`). */
   secrets?: Partial<TlsSecretNames>;
+  /** With cert-manager: each certificate's lifetime, a Go duration (cert-manager's default when absent: 90 days). */
+  duration?: string;
+  /** With cert-manager: how long before expiry it is renewed (cert-manager's default when absent: a third of the lifetime). */
+  renewBefore?: string;
 }
 
 export type TlsSettings =
@@ -36,6 +47,9 @@ export type TlsSettings =
       source: "cert-manager";
       issuer: { name: string; kind: IssuerKind };
       secrets: TlsSecretNames;
+      /** Absent: cert-manager's default. */
+      duration?: string;
+      renewBefore?: string;
     }
   | { enabled: true; source: "secrets"; secrets: TlsSecretNames };
 
@@ -99,6 +113,64 @@ function checkIssuer(
   return { name: issuer.name as string, kind: kind as IssuerKind };
 }
 
+/** A Go duration as cert-manager's `spec.duration` takes it, in hours, minutes and seconds: `2160h`, `1h30m`, `90s`. */
+const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:h|m|s))+$/;
+const DURATION_UNITS_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000 };
+
+function durationMs(text: string): number {
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g))
+    total += Number(amount) * DURATION_UNITS_MS[unit];
+  return total;
+}
+
+/** `tls.duration` and `tls.renewBefore`: Go durations, renewBefore shorter than the duration. */
+function checkLifetime(
+  given: Record<string, unknown>,
+  source: unknown,
+  out: Violation[],
+): { duration?: string; renewBefore?: string } {
+  const result: { duration?: string; renewBefore?: string } = {};
+  for (const key of ["duration", "renewBefore"] as const) {
+    const value = given[key];
+    if (value === undefined) continue;
+    if (source !== "cert-manager") {
+      out.push(
+        violation(
+          `tls.${key}`,
+          value,
+          'is used only with tls.source "cert-manager"; certificates from Secrets are renewed by whoever writes them',
+        ),
+      );
+      continue;
+    }
+    if (typeof value !== "string" || !GO_DURATION.test(value) || durationMs(value) <= 0) {
+      out.push(
+        violation(
+          `tls.${key}`,
+          value,
+          'must be a positive Go duration in hours, minutes and seconds, e.g. "2160h", "1h30m", "90s"',
+        ),
+      );
+      continue;
+    }
+    result[key] = value;
+  }
+  if (
+    result.duration !== undefined &&
+    result.renewBefore !== undefined &&
+    durationMs(result.renewBefore) >= durationMs(result.duration)
+  )
+    out.push(
+      violation(
+        "tls.renewBefore",
+        result.renewBefore,
+        `must be shorter than tls.duration (${result.duration})`,
+      ),
+    );
+  return result;
+}
+
 export function checkTls(value: unknown, clusterName: string, out: Violation[]): TlsSettings {
   const example = '{"enabled": true, "source": "cert-manager", "issuer": {"name": "etcd-ca"}}';
   const given = checkMap("tls", value, example, out);
@@ -122,7 +194,8 @@ export function checkTls(value: unknown, clusterName: string, out: Violation[]):
     source === "cert-manager" && (enabled === true || given.issuer !== undefined)
       ? checkIssuer(given, out)
       : undefined;
+  const lifetime = checkLifetime(given, source, out);
   if (enabled !== true) return { enabled: false };
   if (source === "secrets") return { enabled: true, source, secrets };
-  return { enabled: true, source: "cert-manager", issuer: issuer!, secrets };
+  return { enabled: true, source: "cert-manager", issuer: issuer!, secrets, ...lifetime };
 }

@@ -46,6 +46,48 @@ describe("tls config", () => {
     assert.equal(cluster.secrets.client, "provider-tls");
   });
 
+  it("with cert-manager: duration and renewBefore as Go durations, cert-manager's defaults when absent", () => {
+    const tls = parse(
+      '{"enabled": true, "issuer": {"name": "etcd-ca"}, "duration": "2160h", "renewBefore": "1h30m"}',
+    ).tls;
+    assert.ok(tls.enabled && tls.source === "cert-manager");
+    assert.equal(tls.duration, "2160h");
+    assert.equal(tls.renewBefore, "1h30m");
+    const defaults = parse('{"enabled": true, "issuer": {"name": "etcd-ca"}}').tls;
+    assert.ok(defaults.enabled && defaults.source === "cert-manager");
+    assert.equal(defaults.duration, undefined);
+    assert.equal(defaults.renewBefore, undefined);
+  });
+
+  it("refuses a bad duration or renewBefore, naming the key, the value and what is allowed", () => {
+    const allowed =
+      'must be a positive Go duration in hours, minutes and seconds, e.g. "2160h", "1h30m", "90s"';
+    assert.deepEqual(
+      messages('{"enabled": true, "issuer": {"name": "ca"}, "duration": "90d", "renewBefore": 30}'),
+      [
+        `tls.duration: "90d" is not allowed; ${allowed}`,
+        `tls.renewBefore: 30 is not allowed; ${allowed}`,
+      ],
+    );
+    assert.deepEqual(messages('{"enabled": true, "issuer": {"name": "ca"}, "duration": "0s"}'), [
+      `tls.duration: "0s" is not allowed; ${allowed}`,
+    ]);
+    assert.deepEqual(
+      messages(
+        '{"enabled": true, "issuer": {"name": "ca"}, "duration": "1h", "renewBefore": "60m"}',
+      ),
+      ['tls.renewBefore: "60m" is not allowed; must be shorter than tls.duration (1h)'],
+    );
+    assert.deepEqual(
+      messages(
+        '{"enabled": true, "source": "secrets", "secrets": {"server": "s", "peer": "p", "client": "c"}, "duration": "1h"}',
+      ),
+      [
+        'tls.duration: "1h" is not allowed; is used only with tls.source "cert-manager"; certificates from Secrets are renewed by whoever writes them',
+      ],
+    );
+  });
+
   it("with secrets: the three Secret names", () => {
     const secrets = { server: "etcd-server", peer: "etcd-peer", client: "etcd-provider" };
     assert.deepEqual(parse(JSON.stringify({ enabled: true, source: "secrets", secrets })).tls, {
@@ -57,7 +99,7 @@ describe("tls config", () => {
 
   it("refuses bad values, each with its key, value and what is allowed", () => {
     assert.deepEqual(messages('{"enabled": "yes", "source": "vault", "ca": "x"}'), [
-      'tls.ca: "x" is not allowed; unknown key; tls takes enabled, source, issuer, secrets',
+      'tls.ca: "x" is not allowed; unknown key; tls takes enabled, source, issuer, secrets, duration, renewBefore',
       'tls.enabled: "yes" is not allowed; must be true or false',
       'tls.source: "vault" is not allowed; must be one of "cert-manager", "secrets"',
     ]);

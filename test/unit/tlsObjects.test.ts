@@ -89,6 +89,19 @@ describe("TLS objects", () => {
     });
   });
 
+  it("sets duration and renewBefore on every Certificate when tls asks for them", () => {
+    const certificates = certificateObjects(
+      settingsFor({
+        ...CERT_MANAGER,
+        tls: { ...CERT_MANAGER.tls, duration: "2m", renewBefore: "90s" },
+      }),
+    );
+    for (const role of ["server", "peer", "client"] as const) {
+      assert.equal(certificates[role]?.spec.duration, "2m");
+      assert.equal(certificates[role]?.spec.renewBefore, "90s");
+    }
+  });
+
   it("emits no Certificate with user Secrets or without TLS", () => {
     assert.deepEqual(certificateObjects(settingsFor(SECRETS)), {});
     assert.deepEqual(certificateObjects(settingsFor()), {});
