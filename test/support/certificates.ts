@@ -33,6 +33,8 @@ export interface LeafRequest {
 export interface TestCA {
   /** PEM certificate of the CA. */
   cert: string;
+  /** PEM PKCS#8 private key of the CA: for an issuer that signs with it, such as cert-manager's CA Issuer. */
+  key: string;
   issue(request: LeafRequest): Promise<IssuedCertificate>;
 }
 
@@ -71,6 +73,7 @@ export async function createTestCA(commonName: string): Promise<TestCA> {
   const ca = caCert.toString("pem");
   return {
     cert: ca,
+    key: await privateKeyPem(caKeys.privateKey),
     async issue(request) {
       const keys = await generateKeys();
       const names = [

@@ -1,7 +1,7 @@
 /**
  * The real program with `tls.enabled: true, tls.source: secrets` on a real control plane and the
- * process kubelet: the test makes a CA and the server, peer and client certificates (cert-manager
- * cannot run here: there is no cert-manager binary), stores them as kubernetes.io/tls Secrets, then
+ * process kubelet: the test makes a CA and the server, peer and client certificates (TLS from
+ * cert-manager is certManager.test.ts), stores them as kubernetes.io/tls Secrets, then
  * creates one member and scales to three. The pods become Ready (probes on the plain-http metrics
  * port), the provider reaches the members through port-forward (pods/portforward to the process
  * kubelet) over mutual TLS, each verified by its DNS name (the server certificate names no IP
