@@ -19,19 +19,9 @@ if [ -x "$binary" ]; then
   exit 0
 fi
 
-give_up() {
-  echo "build-cert-manager: $1" >&2
-  echo "build-cert-manager: the end-to-end tests need cert-manager-controller ($version) at $binary" >&2
-  if [ "${CI:-}" = true ]; then exit 1; fi
-  exit 0
-}
-if ! command -v go >/dev/null 2>&1; then
-  give_up "Go $need_go or later is needed to build cert-manager from the Go module proxy, and no 'go' is on PATH (install it from https://go.dev/dl/)"
-fi
-have_go=$(go env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')
-if [ "$(printf '%s\n%s\n' "$need_go" "$have_go" | sort -V | head -1)" != "$need_go" ]; then
-  give_up "Go $need_go or later is needed to build cert-manager $version (its go.mod says go 1.26), found go$have_go at $(command -v go)"
-fi
+# shellcheck source=require-go.sh
+source scripts/require-go.sh
+require_go build-cert-manager "$need_go" "cert-manager $version" "cert-manager-controller ($version) at $binary"
 
 echo "build-cert-manager: building the cert-manager $version controller; about 3 minutes on 2 cores with an empty build cache, 5 with an empty module cache"
 # Builds next to the output and renames into place at the end, so an interrupted build is never

@@ -30,19 +30,9 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-give_up() {
-  echo "build-kube: $1" >&2
-  echo "build-kube: the end-to-end tests need ${missing[*]} ($version) in $out" >&2
-  if [ "${CI:-}" = true ]; then exit 1; fi
-  exit 0
-}
-if ! command -v go >/dev/null 2>&1; then
-  give_up "Go $need_go or later is needed to build Kubernetes from the Go module proxy, and no 'go' is on PATH (install it from https://go.dev/dl/)"
-fi
-have_go=$(go env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')
-if [ "$(printf '%s\n%s\n' "$need_go" "$have_go" | sort -V | head -1)" != "$need_go" ]; then
-  give_up "Go $need_go or later is needed to build Kubernetes from the Go module proxy, found go$have_go at $(command -v go)"
-fi
+# shellcheck source=require-go.sh
+source scripts/require-go.sh
+require_go build-kube "$need_go" Kubernetes "${missing[*]} ($version) in $out"
 
 echo "build-kube: building Kubernetes $version (${missing[*]}); about 15 minutes on 2 cores when cold, seconds for kubelet-streaming alone with a warm cache"
 # The version variables of k8s hack/lib/version.sh: without them /version reports v0.0.0-master,
