@@ -17,7 +17,7 @@ import {
 } from "../model/config/rules";
 import { DEFAULT_ADMIN_OPTIONS, type EtcdAdmin } from "../providers/etcd/admin";
 import type { ClientSecurity } from "../providers/etcd/security";
-import { connectAdmin } from "../providers/membership/reconciler";
+import { connectAdmin } from "../providers/membership/session";
 import { redact } from "../providers/membership/redact";
 import { rootCredentials } from "../providers/membership/rootAuth";
 import type { AccessMode } from "../model/config/rules";

@@ -3,8 +3,9 @@
  * says done or refuses. Nothing is remembered between steps, so a run that was interrupted at any
  * point is resumed by running again (README, "How scaling works").
  */
+import { hasErrorName, namedError } from "../../model/errors";
 import { type Budget, pollUntil } from "../backoff";
-import { type AdminOptions, DEFAULT_ADMIN_OPTIONS, EtcdAdmin } from "../etcd/admin";
+import { type AdminOptions, DEFAULT_ADMIN_OPTIONS } from "../etcd/admin";
 import { errorText } from "../etcd/errors";
 import type { ClientAuth, ClientSecurity } from "../etcd/security";
 import { type ActionStep, execute } from "./execute";
@@ -19,7 +20,7 @@ import {
   changesMembership,
   takeSafetySnapshot,
 } from "./safetySnapshot";
-import { type Session, openSession } from "./session";
+import { type Session, connectAdmin, openSession } from "./session";
 import { predictSteps } from "./simulate";
 import type { SnapshotRecord } from "../snapshots/store";
 import { type Decision, type Step, describeStep, sameStep } from "./steps";
@@ -87,32 +88,18 @@ export interface ReconcileResult {
 export const REFUSAL = "MembershipRefusal";
 
 /**
- * Refused before changing anything further: the message names the members concerned. A plain
- * Error rather than a subclass: Pulumi serializes a subclass's constructor so that `super(message)`
- * runs as `Error.call(this, message)`, which leaves the thrown object without its message.
+ * Refused before changing anything further: the message names the members concerned. A named plain
+ * Error (model/errors.ts), so it keeps its message through Pulumi's serialization.
  */
-export function membershipRefusal(subject: string, reason: string): Error {
-  const error = new Error(`${PROGRESS_PREFIX} ${subject}: refused: ${reason}`);
-  error.name = REFUSAL;
-  return error;
-}
+export const membershipRefusal = (subject: string, reason: string): Error =>
+  namedError(REFUSAL, `${PROGRESS_PREFIX} ${subject}: refused: ${reason}`);
 
-export const isMembershipRefusal = (error: unknown): boolean =>
-  error instanceof Error && error.name === REFUSAL;
+export const isMembershipRefusal = (error: unknown): boolean => hasErrorName(error, REFUSAL);
 
 /** Waits re-observe after 20 ms, then ever longer pauses up to 250 ms. */
 export const WAIT_POLL = { initialDelayMs: 20, maxDelayMs: 250 };
 
 const pollBudget = (budgetMs: number): Budget => ({ budgetMs, ...WAIT_POLL });
-
-/** The etcd adapter with every credential: the options' and the workload's client certificate. */
-export async function connectAdmin(
-  workload: Workload,
-  options: Pick<ReconcileOptions, "admin" | "security">,
-): Promise<EtcdAdmin> {
-  const tls = await workload.clientTLS();
-  return new EtcdAdmin(options.admin, { ...options.security, ...(tls ? { tls } : {}) });
-}
 
 interface Seen {
   observation: Observation;

@@ -43,8 +43,24 @@ export async function openSession(
   admin: AdminOptions,
   security: ClientSecurity | undefined,
 ): Promise<Session> {
+  return new Session(workload, await adminFactory(workload, admin, security));
+}
+
+/** Adapters with the options' security and the workload's client certificate, read once. */
+async function adminFactory(
+  workload: Workload,
+  admin: AdminOptions,
+  security: ClientSecurity | undefined,
+): Promise<(auth?: ClientAuth) => EtcdAdmin> {
   const tls = await workload.clientTLS();
-  const makeAdmin = (auth?: ClientAuth) =>
-    new EtcdAdmin(admin, { ...security, ...(tls ? { tls } : {}), auth });
-  return new Session(workload, makeAdmin);
+  return (auth) => new EtcdAdmin(admin, { ...security, ...(tls ? { tls } : {}), auth });
+}
+
+/** The etcd adapter with every credential: the options' and the workload's client certificate. */
+export async function connectAdmin(
+  workload: Workload,
+  options: { admin: AdminOptions; security?: ClientSecurity },
+): Promise<EtcdAdmin> {
+  const makeAdmin = await adminFactory(workload, options.admin, options.security);
+  return makeAdmin(options.security?.auth);
 }

@@ -13,7 +13,7 @@ import type { ClientTLS } from "../../providers/etcd/security";
 import type { MembershipInputs } from "../../model/membership/inputs";
 import type { MembershipOutputs } from "../../providers/membership/outputs";
 import { DEFAULT_ADMIN_OPTIONS } from "../../providers/etcd/admin";
-import { connectAdmin } from "../../providers/membership/reconciler";
+import { connectAdmin } from "../../providers/membership/session";
 import { defragmentCluster } from "../../operations/defragment";
 import { listSnapshots } from "../../providers/snapshots/store";
 import { type DataClientTLS, type LocalCluster, dataClient } from "../harness/localCluster";
