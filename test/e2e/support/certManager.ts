@@ -11,7 +11,7 @@ import { loadAll } from "js-yaml";
 import * as fs from "node:fs";
 import { serverSideApply } from "./apply";
 import { until } from "./poll";
-import { ManagedProcess, logTail } from "./processes";
+import { type ExitInfo, ManagedProcess, logTail } from "./processes";
 import { certManagerControllerBinary, certManagerCrdFiles } from "./repo";
 
 /**
@@ -62,7 +62,7 @@ export interface CertManager {
 
 /**
  * Installs the CRDs, then starts the controller. Fails at once, naming the setup script, when the
- * binary is missing; fails with its log when it exits during the first seconds.
+ * binary is missing; fails with its log when it exits before its controllers have started.
  */
 export async function startCertManager(options: {
   kubeConfig: k8s.KubeConfig;
@@ -84,13 +84,27 @@ export async function startCertManager(options: {
     env: {},
     logFile: options.logFile,
   });
-  const early = await Promise.race([
-    process.exited,
-    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1_000)),
-  ]);
-  if (early !== undefined)
+  // Started once every controller has logged its start (klog quotes each name); a controller
+  // that exits first is reported with its log instead of a timeout.
+  let exited: ExitInfo | undefined;
+  void process.exited.then((info) => (exited = info));
+  const started = (): boolean => {
+    const lines = fs.existsSync(options.logFile)
+      ? fs
+          .readFileSync(options.logFile, "utf8")
+          .split("\n")
+          .filter((line) => line.includes("starting controller"))
+      : [];
+    return CERT_MANAGER_CONTROLLERS.every((c) => lines.some((line) => line.includes(`"${c}"`)));
+  };
+  const outcome = await until(
+    "cert-manager-controller to start its controllers",
+    () => exited ?? (started() ? "started" : undefined),
+    { timeoutMs: 60_000 },
+  );
+  if (outcome !== "started")
     throw new Error(
-      `cert-manager-controller stopped at once (${ManagedProcess.describe(early)}):\n${logTail(options.logFile)}`,
+      `cert-manager-controller stopped at once (${ManagedProcess.describe(outcome)}):\n${logTail(options.logFile)}`,
     );
   return {
     process,
