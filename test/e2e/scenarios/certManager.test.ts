@@ -16,7 +16,8 @@ import * as path from "node:path";
 import * as tls from "node:tls";
 import { after, before, test } from "node:test";
 import { Etcd3 } from "etcd3";
-import { type ClusterIdentity, memberHost } from "../../../model/naming";
+import { DEFAULT_CLUSTER_DOMAIN } from "../../../model/config/settings";
+import { clusterIdentity, memberHost } from "../../../model/naming";
 import type { ClientTLS } from "../../../providers/etcd/security";
 import { type TestCA, createTestCA } from "../../support/certificates";
 import { HostsFile } from "../kubelet/hosts";
@@ -33,12 +34,12 @@ const ISSUER = "etcd-ca";
 const CA_SECRET = "etcd-ca-key-pair";
 const SECRETS = ["etcd-server-tls", "etcd-peer-tls", "etcd-client-tls"];
 const PASSWORDS = ["first-cm-Root-Pa55word", "second-cm-Root-Pa55word"];
-const CLUSTER: ClusterIdentity = {
-  name: "etcd",
+const CLUSTER = clusterIdentity({
+  clusterName: "etcd",
   namespace: NAMESPACE,
-  clusterDomain: "cluster.local",
+  clusterDomain: DEFAULT_CLUSTER_DOMAIN,
   tls: true,
-};
+});
 
 let scenario: Scenario;
 let watch: Watch;

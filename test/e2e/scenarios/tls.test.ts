@@ -18,7 +18,8 @@ import {
   peerDnsNames,
   serverDnsNames,
 } from "../../../components/builders/certificates";
-import { type ClusterIdentity, memberHost } from "../../../model/naming";
+import { DEFAULT_CLUSTER_DOMAIN } from "../../../model/config/settings";
+import { clusterIdentity, memberHost } from "../../../model/naming";
 import type { ClientTLS } from "../../../providers/etcd/security";
 import {
   type IssuedCertificate,
@@ -33,12 +34,12 @@ import { Scenario } from "./harness";
 const NAMESPACE = "e2e-tls";
 const SECRETS = { server: "etcd-server-tls", peer: "etcd-peer-tls", client: "etcd-client-tls" };
 /** The identity the certificates are issued for (the scenario's, known before it starts). */
-const CLUSTER: ClusterIdentity = {
-  name: "etcd",
+const CLUSTER = clusterIdentity({
+  clusterName: "etcd",
   namespace: NAMESPACE,
-  clusterDomain: "cluster.local",
+  clusterDomain: DEFAULT_CLUSTER_DOMAIN,
   tls: true,
-};
+});
 
 let scenario: Scenario;
 let ca: TestCA;
