@@ -22,6 +22,19 @@ export function commonLabels(settings: ClusterSettings): Record<string, string> 
   };
 }
 
+/**
+ * The user's annotations with the component's own (which win), as a metadata fragment: none when
+ * empty, because the API server stores no empty map, and an `annotations: {}` input would then
+ * differ from the live object at every preview (cert-manager's Certificates showed `~ metadata`).
+ */
+export function annotationsOf(
+  settings: ClusterSettings,
+  own: Record<string, string> = {},
+): { annotations?: Record<string, string> } {
+  const annotations = { ...settings.annotations, ...own };
+  return Object.keys(annotations).length > 0 ? { annotations } : {};
+}
+
 /** Metadata of a namespaced object; `annotations` are the component's own and win over the user's. */
 export function objectMeta(
   settings: ClusterSettings,
@@ -32,6 +45,6 @@ export function objectMeta(
     name,
     namespace: settings.namespace,
     labels: commonLabels(settings),
-    annotations: { ...settings.annotations, ...annotations },
+    ...annotationsOf(settings, annotations),
   };
 }

@@ -3,7 +3,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type ClusterSettings, clusterIdentity } from "../../model/config/settings";
 import { DATA_VOLUME, peerServiceName, statefulSetName } from "../../model/naming";
-import { SKIP_AWAIT, commonLabels, objectMeta, selectorLabels } from "./labels";
+import { SKIP_AWAIT, annotationsOf, commonLabels, objectMeta, selectorLabels } from "./labels";
 
 /**
  * `spec.replicas` is left out on purpose: the membership provider owns the member count and
@@ -38,7 +38,7 @@ export function statefulSetArgs(
         whenDeleted: "Retain",
       },
       template: {
-        metadata: { labels: commonLabels(settings), annotations: { ...settings.annotations } },
+        metadata: { labels: commonLabels(settings), ...annotationsOf(settings) },
         spec: podSpec,
       },
       volumeClaimTemplates: [

@@ -149,6 +149,9 @@ export function describeStack(stack: string, expected: StackExpectations): void 
         });
         for (const [key, value] of Object.entries(expected.annotations))
           assert.equal(metadata.annotations[key], value);
+        // The API server keeps no empty map: an empty one would differ from the live object at
+        // every preview.
+        assert.notDeepEqual(metadata.annotations, {}, `${child.name}: an empty annotations map`);
         if (child.type !== TYPES.namespace) assert.equal(metadata.namespace, expected.namespace);
       }
     });

@@ -82,4 +82,9 @@ describe("the StatefulSet", () => {
       "pulumi.com/skipAwait": "true",
     });
   });
+
+  it("gives the pod template no annotations map when the user sets none", async () => {
+    const set = await rendered();
+    assert.ok(!("annotations" in (set.spec?.template.metadata ?? {})));
+  });
 });

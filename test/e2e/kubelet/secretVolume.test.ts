@@ -17,10 +17,11 @@ const secret = (data: Record<string, string>): V1Secret => ({
 describe("secret volumes", () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "kubelet-secret-"));
   after(() => fs.rmSync(root, { recursive: true, force: true }));
+  /** The names a container sees: without the kubelet's `..data` and generation directories. */
+  const visible = (dir: string) => fs.readdirSync(dir).filter((f) => !f.startsWith(".."));
   const read = (dir: string) =>
     Object.fromEntries(
-      fs
-        .readdirSync(dir)
+      visible(dir)
         .sort()
         .map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]),
     );
@@ -56,7 +57,7 @@ describe("secret volumes", () => {
       items: [{ key: "tls.crt", path: "server/cert.pem", mode: 0o600 }],
     };
     writeSecretVolume(dir, source, secret({ "tls.crt": "C", "tls.key": "K" }));
-    assert.deepEqual(fs.readdirSync(dir), ["server"]);
+    assert.deepEqual(visible(dir), ["server"]);
     assert.equal(fs.readFileSync(path.join(dir, "server", "cert.pem"), "utf8"), "C");
     assert.equal(mode(path.join(dir, "server", "cert.pem")), 0o600);
   });
@@ -96,6 +97,39 @@ describe("secret volumes", () => {
       writeSecretVolume(dir, { secretName: "certs", optional: true }, undefined),
       undefined,
     );
-    assert.deepEqual(fs.readdirSync(dir), []);
+    assert.deepEqual(visible(dir), []);
+  });
+
+  it("swaps a new content in all at once: every file through one generation, the old one removed", () => {
+    const dir = path.join(root, "atomic");
+    const generationOf = (file: string) => path.dirname(fs.realpathSync(path.join(dir, file)));
+    writeSecretVolume(dir, { secretName: "certs" }, secret({ "tls.crt": "C1", "tls.key": "K1" }));
+    const first = generationOf("tls.crt");
+    assert.equal(generationOf("tls.key"), first);
+    assert.equal(fs.readlinkSync(path.join(dir, "tls.crt")), path.join("..data", "tls.crt"));
+    writeSecretVolume(dir, { secretName: "certs" }, secret({ "tls.crt": "C2", "tls.key": "K2" }));
+    const second = generationOf("tls.crt");
+    assert.notEqual(second, first, "a new generation");
+    assert.equal(generationOf("tls.key"), second, "certificate and key from the same generation");
+    assert.equal(fs.existsSync(first), false, "the old generation is removed");
+    assert.deepEqual(read(dir), { "tls.crt": "C2", "tls.key": "K2" });
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.startsWith("..")).length,
+      2,
+      "only ..data and its generation",
+    );
+  });
+
+  it("refuses an item path starting with '..', which would clash with ..data", () => {
+    const dir = path.join(root, "dotdot");
+    assert.match(
+      writeSecretVolume(
+        dir,
+        { secretName: "certs", items: [{ key: "tls.crt", path: "..data" }] },
+        secret({ "tls.crt": "C" }),
+      ) ?? "",
+      /must be relative, without '\.\.' and not start with '\.\.'/,
+    );
+    assert.equal(fs.existsSync(dir), false);
   });
 });

@@ -1,10 +1,9 @@
 /**
  * A `secret` volume as the kubelet materializes it: one file per key (or per `items` entry, at its
  * path), mode `defaultMode` (0644 unless set) or the item's own, and with an fsGroup the files
- * belong to that group and are group-readable. Run again when the Secret changes, it rewrites only
- * what changed, each file atomically (a reader sees the old or the new content, never a mix), and
- * removes keys that are gone: that is how a renewed certificate reaches a running etcd, which
- * re-reads its certificate files on every handshake.
+ * belong to that group and are group-readable. Run again when the Secret changes, it swaps in the
+ * new content all at once and drops keys that are gone: that is how a renewed certificate reaches a
+ * running etcd, which re-reads its certificate files on every handshake.
  */
 import type { V1Secret, V1SecretVolumeSource } from "@kubernetes/client-node";
 import * as fs from "node:fs";
@@ -39,8 +38,12 @@ export function secretFiles(
       if (source.optional) continue;
       return `couldn't find key ${item.key} in Secret "${name}"`;
     }
-    if (path.isAbsolute(item.path) || item.path.split("/").includes(".."))
-      return `secret "${name}": item path ${JSON.stringify(item.path)} must be relative without '..'`;
+    if (
+      path.isAbsolute(item.path) ||
+      item.path.split("/").includes("..") ||
+      item.path.startsWith("..")
+    )
+      return `secret "${name}": item path ${JSON.stringify(item.path)} must be relative, without '..' and not start with '..'`;
     files.push({
       path: item.path,
       content: Buffer.from(value, "base64"),
@@ -50,18 +53,30 @@ export function secretFiles(
   return files;
 }
 
-function sameFile(file: string, content: Buffer, mode: number, gid?: number): boolean {
-  try {
-    const info = fs.statSync(file);
-    return (
-      (info.mode & 0o7777) === mode &&
-      (gid === undefined || info.gid === gid) &&
-      fs.readFileSync(file).equals(content)
-    );
-  } catch {
-    return false;
-  }
+/** The link that names the current generation of the files; swapped by one rename. */
+const DATA_LINK = "..data";
+const DATA_LINK_NEXT = "..data_tmp";
+
+/** Whether the generation directory `current` holds exactly `files`, with their modes and group. */
+function holdsExactly(current: string, files: SecretFile[], fsGroup?: number): boolean {
+  if (existingFiles(current).length !== files.length) return false;
+  return files.every((file) => {
+    try {
+      const target = path.join(current, file.path);
+      const info = fs.statSync(target);
+      return (
+        (info.mode & 0o7777) === modeOf(file, fsGroup) &&
+        (fsGroup === undefined || info.gid === fsGroup) &&
+        fs.readFileSync(target).equals(file.content)
+      );
+    } catch {
+      return false;
+    }
+  });
 }
+
+const modeOf = (file: SecretFile, fsGroup?: number) =>
+  fsGroup === undefined ? file.mode : file.mode | GROUP_READ;
 
 /** Lists the regular files below `dir`, relative to it. */
 function existingFiles(dir: string, prefix = ""): string[] {
@@ -72,8 +87,35 @@ function existingFiles(dir: string, prefix = ""): string[] {
   });
 }
 
+/** The generation directory `..data` points to, if any. */
+function currentGeneration(dir: string): string | undefined {
+  try {
+    return path.join(dir, fs.readlinkSync(path.join(dir, DATA_LINK)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A fresh generation directory (`..<time>.<random>`, as the kubelet names it) holding `files`. */
+function writeGeneration(dir: string, files: SecretFile[], fsGroup?: number): string {
+  const stamp = new Date().toISOString().replace(/[-:T]/g, "_").replace(/\..*$/, "");
+  const generation = fs.mkdtempSync(path.join(dir, `..${stamp}.`));
+  fs.chmodSync(generation, 0o755);
+  for (const file of files) {
+    const target = path.join(generation, file.path);
+    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(target, file.content, { mode: modeOf(file, fsGroup) });
+    fs.chmodSync(target, modeOf(file, fsGroup));
+    if (fsGroup !== undefined) fs.chownSync(target, 0, fsGroup);
+  }
+  return generation;
+}
+
 /**
- * Brings `dir` to the Secret's content. Returns undefined when done, or the reason the volume cannot
+ * Brings `dir` to the Secret's content as the kubelet's AtomicWriter does: the files are written
+ * into a new generation directory, `..data` is swapped to it by one rename, and each visible name
+ * is a link through `..data`; so a reader sees all of the old content or all of the new, never a
+ * new certificate beside the old key. Returns undefined when done, or the reason the volume cannot
  * be set up; then nothing in `dir` is changed (a running container keeps what it had).
  */
 export function writeSecretVolume(
@@ -85,19 +127,27 @@ export function writeSecretVolume(
   const files = secretFiles(source, secret);
   if (typeof files === "string") return files;
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  for (const file of files) {
-    const target = path.join(dir, file.path);
-    const mode = fsGroup === undefined ? file.mode : file.mode | GROUP_READ;
-    if (sameFile(target, file.content, mode, fsGroup)) continue;
-    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
-    const temporary = `${target}.writing`;
-    fs.writeFileSync(temporary, file.content, { mode });
-    fs.chmodSync(temporary, mode);
-    if (fsGroup !== undefined) fs.chownSync(temporary, 0, fsGroup);
-    fs.renameSync(temporary, target);
+  const previous = currentGeneration(dir);
+  if (previous !== undefined && holdsExactly(previous, files, fsGroup)) return undefined;
+  const generation = writeGeneration(dir, files, fsGroup);
+  fs.rmSync(path.join(dir, DATA_LINK_NEXT), { force: true });
+  fs.symlinkSync(path.basename(generation), path.join(dir, DATA_LINK_NEXT));
+  fs.renameSync(path.join(dir, DATA_LINK_NEXT), path.join(dir, DATA_LINK));
+  const visible = new Set(files.map((f) => f.path.split(path.sep)[0]!));
+  for (const name of visible) {
+    const link = path.join(dir, name);
+    const wanted = path.join(DATA_LINK, name);
+    if (fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      if (fs.readlinkSync(link) === wanted) continue;
+    }
+    fs.rmSync(link, { recursive: true, force: true });
+    fs.symlinkSync(wanted, link);
   }
-  const wanted = new Set(files.map((f) => path.normalize(f.path)));
-  for (const stale of existingFiles(dir).filter((f) => !wanted.has(f)))
-    fs.rmSync(path.join(dir, stale), { force: true });
+  for (const entry of fs.readdirSync(dir)) {
+    const stale = entry.startsWith("..")
+      ? entry !== DATA_LINK && entry !== path.basename(generation)
+      : !visible.has(entry);
+    if (stale) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
   return undefined;
 }

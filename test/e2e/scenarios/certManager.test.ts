@@ -246,6 +246,16 @@ test("create with size 1: cert-manager issues the three certificates, the member
   await asRoot(PASSWORDS[0]);
 });
 
+/** The resources a `pulumi preview --diff` would change, by their header lines. */
+async function plannedChanges(step: string): Promise<string[]> {
+  const result = await scenario.preview(step);
+  return result.log.filter((l) => /^\s*\S+ \S+: \((?!same)[a-z-]+\)$/.test(l));
+}
+
+test("nothing changed: the preview plans nothing, the Certificates included", async () => {
+  assert.deepEqual(await plannedChanges("no change after create"), []);
+});
+
 test("1 → 3 → 5 → 3 over mutual TLS with a continuous writer: every acknowledged write kept", async () => {
   await scaleStep("1 → 3", 3);
   await scaleStep("3 → 5", 5);

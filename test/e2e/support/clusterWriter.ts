@@ -26,11 +26,21 @@ export interface WriterCounts {
   longestGapMs: number;
 }
 
+/** What happened between two `beginPhase` calls. */
+export interface PhaseCounts {
+  label: string;
+  acknowledged: number;
+  failed: number;
+  /** Longest time without an acknowledged write that ended in this phase, ms. */
+  longestGapMs: number;
+}
+
 export class ClusterWriter {
   readonly acknowledged = new Map<string, string>();
   private failed = 0;
   private clients = 0;
   private longestGapMs = 0;
+  private phase: PhaseCounts = { label: "start", acknowledged: 0, failed: 0, longestGapMs: 0 };
   private running = true;
   private hosts: string[] = [];
   /** Set when the client must be made anew before the next put. */
@@ -97,10 +107,13 @@ export class ClusterWriter {
           this.acknowledged.set(key, value);
           const now = Date.now();
           this.longestGapMs = Math.max(this.longestGapMs, now - lastAck);
+          this.phase.longestGapMs = Math.max(this.phase.longestGapMs, now - lastAck);
+          this.phase.acknowledged++;
           lastAck = now;
         } catch {
           // Not acknowledged: it may or may not have been applied, so it is not checked.
           this.failed++;
+          this.phase.failed++;
           await sleep(AFTER_FAILURE_MS);
         }
       }
@@ -116,6 +129,13 @@ export class ClusterWriter {
       clients: this.clients,
       longestGapMs: this.longestGapMs,
     };
+  }
+
+  /** Starts counting a new phase (e.g. one step), and returns the counts of the one it ends. */
+  beginPhase(label: string): PhaseCounts {
+    const ended = this.phase;
+    this.phase = { label, acknowledged: 0, failed: 0, longestGapMs: 0 };
+    return ended;
   }
 
   async stop(): Promise<WriterCounts> {

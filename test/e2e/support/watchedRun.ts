@@ -1,11 +1,13 @@
 /**
  * One `up` (or anything that changes the cluster) under watch: the voter monitor samples for its
- * whole duration, the continuous writer gets a new client right after it, and the monitor's
+ * whole duration, the continuous writer gets a new client right after it and its counts for the step
+ * are printed (acknowledged, failed, longest gap), and the monitor's
  * verdict is printed and enforced (no voter without its pod beyond the step that removes it).
  * A run that fails still ends the watch; its error is passed on after the verdict.
  */
 import * as assert from "node:assert/strict";
-import type { ClusterWriter } from "./clusterWriter";
+import type { ClusterWriter, PhaseCounts } from "./clusterWriter";
+import { seconds } from "./times";
 import { type MonitorReport, type VoterMonitor, describeViolation } from "./voterMonitor";
 
 export interface Watch {
@@ -28,8 +30,16 @@ export function printReport(report: MonitorReport): void {
   );
 }
 
+function printPhase(phase: PhaseCounts): void {
+  console.log(
+    `[writer] ${phase.label}: ${phase.acknowledged} writes acknowledged, ${phase.failed} failed; ` +
+      `longest gap ${seconds(phase.longestGapMs)}`,
+  );
+}
+
 export async function watched<T>(watch: Watch, label: string, run: () => Promise<T>): Promise<T> {
   watch.monitor.start(label);
+  watch.writer?.beginPhase(label);
   let outcome: { value: T } | { error: unknown };
   try {
     outcome = { value: await run() };
@@ -40,6 +50,8 @@ export async function watched<T>(watch: Watch, label: string, run: () => Promise
   watch.reports.push(report);
   printReport(report);
   await watch.writer?.refresh();
+  const phase = watch.writer?.beginPhase(`after ${label}`);
+  if (phase) printPhase(phase);
   assert.deepEqual(
     report.violations.map(describeViolation),
     [],
