@@ -22,7 +22,7 @@ export interface WriterCounts {
   failed: number;
   /** Times the client was made anew (endpoints changed, or `refresh`). */
   clients: number;
-  /** Longest time without an acknowledged write, ms. */
+  /** Longest time between two acknowledged writes, ms. */
   longestGapMs: number;
 }
 
@@ -86,7 +86,8 @@ export class ClusterWriter {
 
   private async write(): Promise<void> {
     let client: Etcd3 | undefined;
-    let lastAck = Date.now();
+    // Counted from the first acknowledged write: before it there may be no cluster yet.
+    let lastAck: number | undefined;
     try {
       for (let n = 0; this.running; n++) {
         if (this.wanted) {
@@ -106,8 +107,9 @@ export class ClusterWriter {
           await client.put(key).value(value);
           this.acknowledged.set(key, value);
           const now = Date.now();
-          this.longestGapMs = Math.max(this.longestGapMs, now - lastAck);
-          this.phase.longestGapMs = Math.max(this.phase.longestGapMs, now - lastAck);
+          const gap = now - (lastAck ?? now);
+          this.longestGapMs = Math.max(this.longestGapMs, gap);
+          this.phase.longestGapMs = Math.max(this.phase.longestGapMs, gap);
           this.phase.acknowledged++;
           lastAck = now;
         } catch {
