@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: on local etcd 3.5 processes, the provider's time per scale step against the raw
  * minimum (the same etcd operations scripted directly), learner catch-up over a seeded data set,
- * and the cost of check + diff. `npm run bench -- soak` runs the soak instead (see soak.ts).
+ * and the cost of check + diff. `npm run bench -- soak` runs the soak instead (see soak.ts), and
+ * `npm run bench -- e2e` scale steps through the Pulumi CLI, phase by phase (see e2e.ts).
  * Prints figures; asserts nothing.
  */
 import { EtcdAdmin } from "../../providers/etcd/admin";
@@ -11,6 +12,7 @@ import { type LocalCluster, dataClient, localCluster } from "../harness/localClu
 import { localWorkloadFactory } from "../harness/localWorkload";
 import { testGoal } from "../provider/scenario";
 import { formatTable } from "../support/table";
+import { e2eBench } from "./e2e";
 import { RawScaler } from "./raw";
 import { soak } from "./soak";
 
@@ -161,6 +163,7 @@ async function checkAndDiff(iterations: number): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.argv[2] === "soak") return soak();
+  if (process.argv[2] === "e2e") return e2eBench();
   await checkAndDiff(5_000);
   await scaleSteps();
   await learnerCatchUp(Number(process.env.BENCH_SEED_MB ?? 32), 3);
