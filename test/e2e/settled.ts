@@ -16,7 +16,7 @@ import {
 } from "./clusterState";
 import { until } from "./support/poll";
 
-/** After `up` returns, readiness probes (every 5 s) and a rollout may still be finishing. */
+/** After `up` returns, a pod's startup and readiness probes and a rollout may still be finishing. */
 export const SETTLE = { timeoutMs: 180_000, maxIntervalMs: 1_000 };
 
 /** Everything that differs from a settled cluster of `size` members with `volumes` volumes. */

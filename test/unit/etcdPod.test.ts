@@ -101,6 +101,8 @@ describe("the etcd pod", () => {
     assert.deepEqual(container.readinessProbe?.httpGet, { path: "/readyz", port: "metrics" });
     const startup = container.startupProbe;
     assert.ok((startup?.periodSeconds ?? 0) * (startup?.failureThreshold ?? 0) >= 300);
+    // Readiness is probed as soon as startup passes: a member is Ready within a second of serving.
+    assert.equal(startup?.periodSeconds, 1);
   });
 
   it("runs as a fixed non-root user with nothing writable but the volume", async () => {
