@@ -16,6 +16,7 @@ import { waitSettled } from "../e2e/settled";
 import { type StepSummary, summarize, timeline } from "../e2e/timing/breakdown";
 import { PodMilestones } from "../e2e/timing/podMilestones";
 import { StepRecorder } from "../e2e/timing/stepRecorder";
+import { repoRoot } from "../e2e/support/repo";
 import { formatTable } from "../support/table";
 
 const HOST = "127.33.0.1";
@@ -36,6 +37,22 @@ const TARGETS: Record<string, number> = {
   "3 → 1": 2_000,
 };
 
+/**
+ * `pulumi up` of a program with no resources, twice (the first creates the stack): what the CLI and
+ * the Node.js language host cost by themselves, ms.
+ */
+async function cliAlone(kubeconfigPath: string, workDir: string): Promise<number> {
+  const stack = new PulumiStack({
+    stack: "bench-empty",
+    kubeconfigPath,
+    workDir,
+    base: {},
+    projectDir: path.join(repoRoot(), "test/e2e/fixtures/empty-program"),
+  });
+  await stack.up();
+  return (await stack.up()).ms;
+}
+
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function printTimeline(step: string, rows: ReturnType<typeof timeline>): void {
@@ -54,11 +71,15 @@ function printTimeline(step: string, rows: ReturnType<typeof timeline>): void {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
 
-function printSummary(results: Array<{ step: string; summary: StepSummary }>): void {
+function printSummary(
+  results: Array<{ step: string; summary: StepSummary }>,
+  emptyProgramMs: number,
+): void {
   const baseline = median(results.filter((r) => r.step === NO_CHANGE).map((r) => r.summary.upMs));
   console.log(
     `\nSummary (machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}; baseline: median ` +
-      `no-change up ${s(baseline)})`,
+      `no-change up ${s(baseline)}, of which the CLI alone, an up of a program with no resources, ` +
+      `${s(emptyProgramMs)} and the program ${s(baseline - emptyProgramMs)})`,
   );
   const rows = results.map(({ step, summary: m }) => {
     const beyond = m.totalMs - baseline;
@@ -131,7 +152,11 @@ export async function e2eBench(): Promise<void> {
       results.push({ step, summary: summarize(times) });
       from = to;
     }
-    printSummary(results);
+    const emptyProgramMs = await cliAlone(
+      kubernetes.controlPlane.kubeconfigPath,
+      path.join(stateDir, "empty"),
+    );
+    printSummary(results, emptyProgramMs);
   } finally {
     pods.stop();
     await kubernetes.stop();
