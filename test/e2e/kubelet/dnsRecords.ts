@@ -50,3 +50,23 @@ export function headlessServiceRecords(
   }
   return entries.sort((a, b) => (a.names[0] < b.names[0] ? -1 : a.names[0] > b.names[0] ? 1 : 0));
 }
+
+/**
+ * The line the kubelet writes for a pod into the pod's own /etc/hosts before its containers start:
+ * its `<hostname>.<subdomain>.<namespace>.svc.<domain>` name at its IP, so a member resolves its
+ * own peer URL at once. Here every process shares the host's /etc/hosts, so the line goes into
+ * the kubelet's block there, and the other pods see the name a moment before cluster DNS would
+ * serve it (as soon as the status with the IP reaches the API). None without hostname and subdomain.
+ */
+export function podOwnHostsEntry(
+  pod: V1Pod,
+  ip: string,
+  clusterDomain: string,
+): HostsEntry | undefined {
+  const { hostname, subdomain } = pod.spec ?? {};
+  if (!hostname || !subdomain) return undefined;
+  return {
+    ip,
+    names: [`${hostname}.${subdomain}.${pod.metadata?.namespace}.svc.${clusterDomain}`],
+  };
+}

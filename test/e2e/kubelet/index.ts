@@ -11,7 +11,7 @@ import * as path from "node:path";
 import type { TestCA } from "../../support/certificates";
 import { etcd35Binary, kubeBinaries } from "../support/repo";
 import { type CrashLoopBackoff, KUBELET_CRASH_LOOP_BACKOFF } from "./containerRunner";
-import { headlessServiceRecords } from "./dnsRecords";
+import { headlessServiceRecords, podOwnHostsEntry } from "./dnsRecords";
 import { HostsFile } from "./hosts";
 import { type ImageConfig, officialEtcdImage } from "./images";
 import { IPPool } from "./ipPool";
@@ -153,6 +153,8 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     ),
     allocateIP: () => ips.allocate(),
     releaseIP: (ip: string) => ips.release(ip),
+    ownHostsEntryWritten: (pod: k8s.V1Pod, ip: string) =>
+      podOwnHostsEntry(pod, ip, clusterDomain) === undefined || writtenHosts.has(ip),
     images,
     config: {
       configMap: (ns: string, name: string) => caches.configMaps.get(ns, name),
@@ -168,6 +170,8 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
   let registration: NodeRegistration | undefined;
   let streaming: StreamingServer | undefined;
   let lastHosts = "";
+  /** The IPs of the hosts entries last written. */
+  let writtenHosts = new Set<string>();
   async function reconcile(): Promise<void> {
     if (!running) return;
     provisioner.reconcile();
@@ -193,11 +197,21 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
       workers.delete(uid);
       void worker.terminate(0, true);
     }
-    const entries = headlessServiceRecords(caches.services.list(), pods, nodeName, clusterDomain);
+    const served = headlessServiceRecords(caches.services.list(), pods, nodeName, clusterDomain);
+    const servedNames = new Set(served.flatMap((e) => e.names));
+    const own = [...workers.values()].flatMap((w) => {
+      const entry =
+        w.podIP === undefined ? undefined : podOwnHostsEntry(w.current, w.podIP, clusterDomain);
+      return entry === undefined || entry.names.every((n) => servedNames.has(n)) ? [] : [entry];
+    });
+    const entries = [...served, ...own];
     const text = JSON.stringify(entries);
     if (text !== lastHosts) {
       lastHosts = text;
       await hosts.write(entries);
+      writtenHosts = new Set(entries.map((e) => e.ip));
+      // Containers held back for their pod's own entry may start now.
+      for (const worker of workers.values()) worker.sync();
     }
   }
 

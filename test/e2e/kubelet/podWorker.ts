@@ -23,6 +23,8 @@ export interface PodWorkerDeps {
   podDir: string;
   allocateIP(): string;
   releaseIP(ip: string): void;
+  /** Whether the pod's own hosts entry (if it needs one) is written: containers start after it. */
+  ownHostsEntryWritten(pod: k8s.V1Pod, ip: string): boolean;
   images: readonly ImageConfig[];
   config: ConfigSources;
   services(): readonly k8s.V1Service[];
@@ -69,6 +71,11 @@ export class PodWorker {
 
   get podIP(): string | undefined {
     return this.ip;
+  }
+
+  /** The pod as last seen. */
+  get current(): k8s.V1Pod {
+    return this.pod;
   }
 
   /** The log file of a container's current (or last) run. */
@@ -139,6 +146,9 @@ export class PodWorker {
           "ErrImagePull",
           `the process kubelet has no binary for image ${container.image}`,
         );
+      }
+      if (!this.deps.ownHostsEntryWritten(pod, this.ip ?? "")) {
+        return blocked("ContainerCreating", "the pod's own hosts entry is not written yet");
       }
       const probeProblem = unsupportedProbe(container);
       if (probeProblem !== undefined) return blocked("RunContainerError", probeProblem);

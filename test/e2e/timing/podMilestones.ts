@@ -10,6 +10,7 @@ import { METRICS_PORT } from "../../../model/naming";
 import type { Milestone, PodTimes } from "./milestones";
 
 const LIVEZ_EVERY_MS = 50;
+const RESTART_MS = 100;
 
 function livez(ip: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -34,6 +35,7 @@ export class PodMilestones {
   private request: { abort(): void } | undefined;
   private poller: ReturnType<typeof setInterval> | undefined;
   private probing = false;
+  private stopped = false;
 
   constructor(
     private readonly kubeConfig: k8s.KubeConfig,
@@ -44,17 +46,28 @@ export class PodMilestones {
 
   /** Starts watching; what the pods that exist now have reached counts as reached before. */
   async start(): Promise<void> {
-    const watch = new k8s.Watch(this.kubeConfig);
-    this.request = await watch.watch(
-      `/api/v1/namespaces/${this.namespace}/pods`,
-      {},
-      (type, pod: k8s.V1Pod) => this.seen(type, pod),
-      () => {},
-    );
+    await this.watch();
     this.poller = setInterval(() => void this.probe(), LIVEZ_EVERY_MS);
   }
 
+  /**
+   * A watch the API server or the network ends is started again; the pods it lists again are
+   * recognised by UID, so nothing already reached is stamped twice.
+   */
+  private async watch(): Promise<void> {
+    const again = () => {
+      if (!this.stopped) setTimeout(() => void this.watch().catch(again), RESTART_MS);
+    };
+    this.request = await new k8s.Watch(this.kubeConfig).watch(
+      `/api/v1/namespaces/${this.namespace}/pods`,
+      {},
+      (type, pod: k8s.V1Pod) => this.seen(type, pod),
+      again,
+    );
+  }
+
   stop(): void {
+    this.stopped = true;
     this.request?.abort();
     clearInterval(this.poller);
   }
