@@ -12,7 +12,7 @@ import type { TestCA } from "../../support/certificates";
 import { etcd35Binary, kubeBinaries } from "../support/repo";
 import { type CrashLoopBackoff, KUBELET_CRASH_LOOP_BACKOFF } from "./containerRunner";
 import { headlessServiceRecords, podOwnHostsEntry } from "./dnsRecords";
-import { HostsFile } from "./hosts";
+import { type HostsEntry, HostsFile } from "./hosts";
 import { type ImageConfig, officialEtcdImage } from "./images";
 import { IPPool } from "./ipPool";
 import { NodeRegistration } from "./node";
@@ -153,8 +153,7 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     ),
     allocateIP: () => ips.allocate(),
     releaseIP: (ip: string) => ips.release(ip),
-    ownHostsEntryWritten: (pod: k8s.V1Pod, ip: string) =>
-      podOwnHostsEntry(pod, ip, clusterDomain) === undefined || writtenHosts.has(ip),
+    ownHostsEntryWritten: (pod: k8s.V1Pod, ip: string) => ownEntryIn(writtenHosts, pod, ip),
     images,
     config: {
       configMap: (ns: string, name: string) => caches.configMaps.get(ns, name),
@@ -170,8 +169,13 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
   let registration: NodeRegistration | undefined;
   let streaming: StreamingServer | undefined;
   let lastHosts = "";
-  /** The IPs of the hosts entries last written. */
+  /** The lines last written to the hosts block, one `<ip> <name>` per name. */
   let writtenHosts = new Set<string>();
+  const hostsLines = (entries: HostsEntry[]) =>
+    new Set(entries.flatMap((e) => e.names.map((name) => `${e.ip} ${name}`)));
+  /** Whether `lines` give the pod at `ip` its own name (true when it needs none). */
+  const ownEntryIn = (lines: Set<string>, pod: k8s.V1Pod, ip: string): boolean =>
+    podOwnHostsEntry(pod, ip, clusterDomain)?.names.every((n) => lines.has(`${ip} ${n}`)) ?? true;
   async function reconcile(): Promise<void> {
     if (!running) return;
     provisioner.reconcile();
@@ -209,9 +213,14 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     if (text !== lastHosts) {
       lastHosts = text;
       await hosts.write(entries);
-      writtenHosts = new Set(entries.map((e) => e.ip));
+      const before = writtenHosts;
+      writtenHosts = hostsLines(entries);
       // Containers held back for their pod's own entry may start now.
-      for (const worker of workers.values()) worker.sync();
+      for (const worker of workers.values()) {
+        const ip = worker.podIP;
+        if (ip === undefined || ownEntryIn(before, worker.current, ip)) continue;
+        if (ownEntryIn(writtenHosts, worker.current, ip)) worker.sync();
+      }
     }
   }
 

@@ -57,6 +57,10 @@ export function secretFiles(
 const DATA_LINK = "..data";
 const DATA_LINK_NEXT = "..data_tmp";
 
+/** A file's mode: its own, made group-readable when an fsGroup owns the volume. */
+const modeOf = (file: SecretFile, fsGroup?: number) =>
+  fsGroup === undefined ? file.mode : file.mode | GROUP_READ;
+
 /** Whether the generation directory `current` holds exactly `files`, with their modes and group. */
 function holdsExactly(current: string, files: SecretFile[], fsGroup?: number): boolean {
   if (existingFiles(current).length !== files.length) return false;
@@ -74,9 +78,6 @@ function holdsExactly(current: string, files: SecretFile[], fsGroup?: number): b
     }
   });
 }
-
-const modeOf = (file: SecretFile, fsGroup?: number) =>
-  fsGroup === undefined ? file.mode : file.mode | GROUP_READ;
 
 /** Lists the regular files below `dir`, relative to it. */
 function existingFiles(dir: string, prefix = ""): string[] {
@@ -103,12 +104,23 @@ function writeGeneration(dir: string, files: SecretFile[], fsGroup?: number): st
   fs.chmodSync(generation, 0o755);
   for (const file of files) {
     const target = path.join(generation, file.path);
+    const mode = modeOf(file, fsGroup);
     fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
-    fs.writeFileSync(target, file.content, { mode: modeOf(file, fsGroup) });
-    fs.chmodSync(target, modeOf(file, fsGroup));
+    fs.writeFileSync(target, file.content, { mode });
+    fs.chmodSync(target, mode);
     if (fsGroup !== undefined) fs.chownSync(target, 0, fsGroup);
   }
   return generation;
+}
+
+/** Makes `dir/name` the link `..data/name`, replacing whatever else is there. */
+function linkThroughData(dir: string, name: string): void {
+  const link = path.join(dir, name);
+  const wanted = path.join(DATA_LINK, name);
+  const current = fs.lstatSync(link, { throwIfNoEntry: false });
+  if (current?.isSymbolicLink() && fs.readlinkSync(link) === wanted) return;
+  fs.rmSync(link, { recursive: true, force: true });
+  fs.symlinkSync(wanted, link);
 }
 
 /**
@@ -134,15 +146,7 @@ export function writeSecretVolume(
   fs.symlinkSync(path.basename(generation), path.join(dir, DATA_LINK_NEXT));
   fs.renameSync(path.join(dir, DATA_LINK_NEXT), path.join(dir, DATA_LINK));
   const visible = new Set(files.map((f) => f.path.split(path.sep)[0]!));
-  for (const name of visible) {
-    const link = path.join(dir, name);
-    const wanted = path.join(DATA_LINK, name);
-    if (fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) {
-      if (fs.readlinkSync(link) === wanted) continue;
-    }
-    fs.rmSync(link, { recursive: true, force: true });
-    fs.symlinkSync(wanted, link);
-  }
+  for (const name of visible) linkThroughData(dir, name);
   for (const entry of fs.readdirSync(dir)) {
     const stale = entry.startsWith("..")
       ? entry !== DATA_LINK && entry !== path.basename(generation)

@@ -77,13 +77,19 @@ function providerSteps(t: StepTimes, membership: Span | undefined) {
   }));
 }
 
-export function summarize(t: StepTimes): StepSummary {
+/** The landmarks both views derive from: the update's start, the applies, the first and last change. */
+function phases(t: StepTimes) {
   const updateStart = at(t, "update-start") ?? t.startedAt;
   const all = spans(t);
   const membership = all.find((s) => s.resource.startsWith(MEMBERSHIP));
-  const others = all.filter((s) => s !== membership);
   const firstChange = Math.min(...all.map((s) => s.start), at(t, "update-end") ?? t.exitedAt);
   const lastChange = Math.max(...all.map((s) => s.end), firstChange);
+  return { updateStart, all, membership, firstChange, lastChange };
+}
+
+export function summarize(t: StepTimes): StepSummary {
+  const { updateStart, all, membership, firstChange, lastChange } = phases(t);
+  const others = all.filter((s) => s !== membership);
   const waits = providerSteps(t, membership).filter((s) => /: wait until /.test(s.text));
   return {
     totalMs: t.readyAt - t.startedAt,
@@ -104,11 +110,7 @@ export function summarize(t: StepTimes): StepSummary {
 /** Every phase and every pod stage of the step, in the order they began. */
 export function timeline(t: StepTimes): TimelineRow[] {
   const from = (ms: number) => ms - t.startedAt;
-  const updateStart = at(t, "update-start") ?? t.startedAt;
-  const all = spans(t);
-  const membership = all.find((s) => s.resource.startsWith(MEMBERSHIP));
-  const firstChange = Math.min(...all.map((s) => s.start), at(t, "update-end") ?? t.exitedAt);
-  const lastChange = Math.max(...all.map((s) => s.end), firstChange);
+  const { updateStart, all, membership, firstChange, lastChange } = phases(t);
   const rows: TimelineRow[] = [
     {
       fromMs: 0,

@@ -5,26 +5,16 @@
  * which the startup probe reports only at its next period.
  */
 import * as k8s from "@kubernetes/client-node";
-import * as http from "node:http";
 import { METRICS_PORT } from "../../../model/naming";
+import { probeOnce } from "../kubelet/probes";
 import type { Milestone, PodTimes } from "./milestones";
 
 const LIVEZ_EVERY_MS = 50;
 const RESTART_MS = 100;
 
-function livez(ip: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = http.get(
-      { host: ip, port: METRICS_PORT, path: "/livez", timeout: 500 },
-      (r) => {
-        r.resume();
-        resolve(r.statusCode === 200);
-      },
-    );
-    request.once("timeout", () => request.destroy());
-    request.once("error", () => resolve(false));
-  });
-}
+/** etcd's `/livez` on the metrics port, asked as the kubelet's probe asks it. */
+const LIVEZ = { httpGet: { path: "/livez", port: METRICS_PORT }, timeoutSeconds: 1 };
+const ETCD_CONTAINER = { name: "etcd" };
 
 export class PodMilestones {
   /** The stages each pod (by name, this incarnation: its UID) has reached, ever. */
@@ -120,7 +110,8 @@ export class PodMilestones {
       );
       await Promise.all(
         waiting.map(async ([name]) => {
-          if (await livez(this.ips.get(name)!)) this.mark(name, "serving", true);
+          if (await probeOnce(LIVEZ, ETCD_CONTAINER, this.ips.get(name)!))
+            this.mark(name, "serving", true);
         }),
       );
     } finally {
