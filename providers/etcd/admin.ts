@@ -189,17 +189,42 @@ export class EtcdAdmin {
    * derives a new member's ID from its peer URL and the second it is added, and a removed ID is
    * refused for ever ("member not found"): re-adding a URL in the second its last member was added
    * is refused, having changed nothing, and succeeds a moment later.
+   *
+   * Each voter at `urls` (the leader first) is asked in turn until one accepts: etcd checks an add
+   * against the connections of the member that receives it ("unhealthy cluster" until that member
+   * has been connected to a quorum of the grown cluster for 5 s), and a member that just joined has
+   * been connected since it started, while the leader's "connected since" for it may still wait on
+   * its own first dial (DNS answered "no such name" before the pod existed and may keep answering
+   * that from its cache). `onRefused` hears each round that every voter refused.
    */
-  addLearner(url: string, peerURL: string): Promise<EtcdMember> {
+  addLearner(
+    urls: readonly string[],
+    peerURL: string,
+    onRefused: (error: unknown) => void = () => undefined,
+  ): Promise<EtcdMember> {
+    if (urls.length === 0) throw new Error(`add learner ${peerURL}: no voter to send it to`);
     return this.change(
       `add learner ${peerURL}`,
-      async () => (await this.memberList(url)).members.find((m) => m.peerURLs.includes(peerURL)),
+      async () =>
+        (await this.memberList(urls[0])).members.find((m) => m.peerURLs.includes(peerURL)),
       async () => {
-        const r = await this.client(url).cluster.memberAdd({
-          peerURLs: [peerURL],
-          isLearner: true,
-        });
-        return toMember(r.member);
+        const refusals: unknown[] = [];
+        for (const url of urls) {
+          try {
+            const r = await this.client(url).cluster.memberAdd({
+              peerURLs: [peerURL],
+              isLearner: true,
+            });
+            return toMember(r.member);
+          } catch (error) {
+            // Only a refusal that changed nothing lets the next voter be asked at once; an
+            // unknown outcome goes back to change(), which reads the member list first.
+            if (classifyFailure(error) !== "transient") throw error;
+            refusals.push(error);
+          }
+        }
+        onRefused(refusals[0]);
+        throw refusals[0];
       },
       (error) => errorText(error).includes("etcdserver: member not found"),
     );

@@ -123,3 +123,13 @@ export async function observe(
 export function leaderOrdinal(o: Observation): number | undefined {
   return o.statuses.find((s) => s.ok && s.leader === s.memberId)?.ordinal;
 }
+
+/** The ordinals whose members answered as voters of the observed cluster. */
+export function voterOrdinals(o: Observation): number[] {
+  if (!o.cluster.reachable) return [];
+  const { clusterId, members } = o.cluster;
+  const voters = new Set(members.filter((m) => !m.isLearner).map((m) => m.id));
+  return o.statuses
+    .filter((s) => s.ok && s.clusterId === clusterId && voters.has(s.memberId) && !s.isLearner)
+    .map((s) => s.ordinal);
+}

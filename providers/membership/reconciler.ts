@@ -10,7 +10,7 @@ import { errorText } from "../etcd/errors";
 import type { ClientAuth, ClientSecurity } from "../etcd/security";
 import { type ActionStep, execute } from "./execute";
 import type { Goal, Observation, SlotOf } from "./observation";
-import { Endpoints, type MemberTarget, leaderOrdinal, observe } from "./observe";
+import { Endpoints, type MemberTarget, leaderOrdinal, observe, voterOrdinals } from "./observe";
 import { plan } from "./plan";
 import type { EngineWatch } from "./engineWatch";
 import { type HeldLease, type LeaseOptions, holderIdentity } from "./lease";
@@ -336,13 +336,18 @@ async function waitOut(run: Run, step: Step, seen: Seen): Promise<Seen> {
   return changed;
 }
 
-/** Carries out one action, with membership calls sent to the leader observed, then looks again. */
+/**
+ * Carries out one action, with membership calls sent to the leader observed (an add also to the
+ * other voters that answered, should the leader refuse it), then looks again.
+ */
 async function act(run: Run, step: ActionStep, observation: Observation): Promise<Seen> {
   const context = {
     workload: run.workload,
     admin: run.session.admin,
     endpoints: run.session.endpoints,
     leader: leaderOrdinal(observation),
+    voters: voterOrdinals(observation),
+    log: (line: string) => run.options.log(`${PROGRESS_PREFIX} ${line}`),
   };
   await execute(step, context).catch((error: unknown) => {
     throw new Error(`${PROGRESS_PREFIX} ${describeStep(step)} failed: ${errorText(error)}`, {

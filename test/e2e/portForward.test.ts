@@ -420,7 +420,7 @@ test("a membership call through a forward broken mid call is retried after a mem
     assert.equal((await admin.memberList(endpoint.url)).members.length, 1);
     // etcd paused: the add is sent through the forward and waits there.
     kubelet!.pause(PLAIN.namespace, "etcd-0");
-    const outcome = admin.addLearner(endpoint.url, peerURL).then(
+    const outcome = admin.addLearner([endpoint.url], peerURL).then(
       (member) => member,
       (error: Error) => error,
     );

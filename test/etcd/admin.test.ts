@@ -102,12 +102,12 @@ describe("EtcdAdmin against etcd 3.5", () => {
   });
 
   it("adds a learner once per peer URL, and refuses a second learner at once", async () => {
-    const learner = await admin.addLearner(url(c, 0), c.workload.slot(1).peerURL);
+    const learner = await admin.addLearner([url(c, 0)], c.workload.slot(1).peerURL);
     assert.equal(learner.isLearner, true);
     assert.equal(learner.name, "");
-    const again = await admin.addLearner(url(c, 0), c.workload.slot(1).peerURL);
+    const again = await admin.addLearner([url(c, 0)], c.workload.slot(1).peerURL);
     assert.equal(again.id, learner.id, "the existing learner is found by its peer URL");
-    await assert.rejects(admin.addLearner(url(c, 0), c.workload.slot(2).peerURL), (e: Error) => {
+    await assert.rejects(admin.addLearner([url(c, 0)], c.workload.slot(2).peerURL), (e: Error) => {
       assert.match(
         e.message,
         /add learner .* failed after 1 attempt\(s\): .*too many learner members/,
@@ -134,7 +134,7 @@ describe("EtcdAdmin against etcd 3.5", () => {
 
   it("retries an add through etcd's 'unhealthy cluster' window after a peer connected", async () => {
     const started = Date.now();
-    const learner = await admin.addLearner(url(c, 0), c.workload.slot(2).peerURL);
+    const learner = await admin.addLearner([url(c, 0)], c.workload.slot(2).peerURL);
     console.log(`add learner right after a promote took ${Date.now() - started} ms`);
     await admin.remove(url(c, 0), learner.id);
     await admin.remove(url(c, 0), learner.id);
@@ -165,9 +165,9 @@ describe("EtcdAdmin against etcd 3.5", () => {
     await pollUntil({ budgetMs: 5_000, initialDelayMs: 5, maxDelayMs: 5 }, async () =>
       Date.now() % 1000 < 300 ? true : undefined,
     );
-    const removed = await admin.addLearner(url0, peerURL);
+    const removed = await admin.addLearner([url0], peerURL);
     await admin.remove(url0, removed.id);
-    const added = await admin.addLearner(url0, peerURL);
+    const added = await admin.addLearner([url0], peerURL);
     assert.notEqual(added.id, removed.id);
     await admin.remove(url0, added.id);
   });

@@ -97,7 +97,7 @@ describe("refusals on a live cluster", () => {
   });
 
   it("refuses a learner it did not create, naming it", async () => {
-    const stranger = await admin.addLearner(clientURL(c, 0), c.workload.slot(4).peerURL);
+    const stranger = await admin.addLearner([clientURL(c, 0)], c.workload.slot(4).peerURL);
     const message = await refusal(4);
     assert.match(
       message,
@@ -109,7 +109,7 @@ describe("refusals on a live cluster", () => {
   });
 
   it("refuses a member whose peer URL matches no slot, naming it", async () => {
-    const stranger = await admin.addLearner(clientURL(c, 0), "http://127.0.23.200:2380");
+    const stranger = await admin.addLearner([clientURL(c, 0)], "http://127.0.23.200:2380");
     const message = await refusal(3);
     assert.match(
       message,
