@@ -87,11 +87,15 @@ export function etcdProbes(): Pick<
       timeoutSeconds: 5,
       failureThreshold: 6,
     },
+    // Asked every second, so a member that turns ready (its first leader, its promotion from
+    // learner: `/readyz` fails for a learner) is Ready within a second, not up to five; fifteen
+    // failures in a row before NotReady keep the 15 s an election or a slow disk may take, as at
+    // five seconds times three. A linearizable read a second per member is one heartbeat round.
     readinessProbe: {
       httpGet: { path: "/readyz", port: "metrics" },
-      periodSeconds: 5,
+      periodSeconds: 1,
       timeoutSeconds: 5,
-      failureThreshold: 3,
+      failureThreshold: 15,
     },
   };
 }

@@ -103,6 +103,11 @@ describe("the etcd pod", () => {
     assert.ok((startup?.periodSeconds ?? 0) * (startup?.failureThreshold ?? 0) >= 300);
     // Readiness is probed as soon as startup passes: a member is Ready within a second of serving.
     assert.equal(startup?.periodSeconds, 1);
+    // A member that is not ready yet when startup passes (no leader yet, still a learner) is
+    // Ready within a second of turning ready, and NotReady only after 15 s of failures.
+    const readiness = container.readinessProbe;
+    assert.equal(readiness?.periodSeconds, 1);
+    assert.equal((readiness?.periodSeconds ?? 0) * (readiness?.failureThreshold ?? 0), 15);
   });
 
   it("runs as a fixed non-root user with nothing writable but the volume", async () => {
