@@ -88,13 +88,15 @@ export function etcdProbes(): Pick<
       failureThreshold: 6,
     },
     // Asked every second, so a member that turns ready (its first leader, its promotion from
-    // learner: `/readyz` fails for a learner) is Ready within a second, not up to five; fifteen
-    // failures in a row before NotReady keep the 15 s an election or a slow disk may take, as at
-    // five seconds times three. A linearizable read a second per member is one heartbeat round.
+    // learner: `/readyz` fails for a learner) is Ready within a second, not up to five. NotReady
+    // after 15 s of failures, as at five seconds times three: fifteen in a row, each bounded by a
+    // one-second timeout, since the kubelet probes one at a time and a member that hangs (paused,
+    // a stalled disk) would otherwise fail only once per timeout. A linearizable read answers in
+    // milliseconds; one a second per member is one heartbeat round.
     readinessProbe: {
       httpGet: { path: "/readyz", port: "metrics" },
       periodSeconds: 1,
-      timeoutSeconds: 5,
+      timeoutSeconds: 1,
       failureThreshold: 15,
     },
   };

@@ -45,8 +45,8 @@ function start(dir: string, who: { name: string; ip: string }, peerURL: string, 
     ETCD_INITIAL_CLUSTER_STATE: "new",
     ETCD_INITIAL_CLUSTER_TOKEN: "any-voter",
     ETCD_UNSAFE_NO_FSYNC: "true",
-    ETCD_HOSTS: hosts ?? "",
-    ETCD_BINARY: etcdBinary("3.5"),
+    NAMESPACE_HOSTS: hosts ?? "",
+    MEMBER_EXECUTABLE: etcdBinary("3.5"),
   };
   // The shell bind-mounts the hosts file inside the new namespace only, then becomes etcd.
   const child = hosts
@@ -57,11 +57,11 @@ function start(dir: string, who: { name: string; ip: string }, peerURL: string, 
           "--",
           "/bin/sh",
           "-c",
-          'mount --bind "$ETCD_HOSTS" /etc/hosts && exec "$ETCD_BINARY"',
+          'mount --bind "$NAMESPACE_HOSTS" /etc/hosts && exec "$MEMBER_EXECUTABLE"',
         ],
         { env, stdio: ["ignore", out, out] },
       )
-    : childProcess.spawn(env.ETCD_BINARY, [], { env, stdio: ["ignore", out, out] });
+    : childProcess.spawn(env.MEMBER_EXECUTABLE, [], { env, stdio: ["ignore", out, out] });
   fs.closeSync(out);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return { child, exited, log };

@@ -286,7 +286,8 @@ test("a paused member stops answering and turns unready, with nothing else notic
 
   const unready = await podOnce(2, "to turn unready", (p) => !isReady(p));
   const unreadyAfter = Date.now() - pausedAt;
-  // Readiness fails after 3 periods of 5 s, liveness only after 6 of 10 s: nothing else changed.
+  // Readiness fails after 15 probes of at most 1 s each, liveness only after 6 of 10 s (each of
+  // them a 5 s timeout here): nothing else changed.
   assert.equal(unready.metadata?.uid, pod.metadata?.uid);
   assert.ok(containerStatus(unready)?.state?.running, "still running for Kubernetes");
   assert.equal(pidOf(unready), pid);

@@ -1,7 +1,7 @@
 /**
  * Container probes as the kubelet runs them (pkg/kubelet/prober): httpGet and tcpSocket against the
- * pod IP, first after initialDelaySeconds, then every periodSeconds, each bounded by
- * timeoutSeconds; the result flips after successThreshold successes or failureThreshold failures.
+ * pod IP, first after initialDelaySeconds, then on every tick of periodSeconds (at once after a
+ * probe that outlasted a tick), each bounded by timeoutSeconds; the result flips after successThreshold successes or failureThreshold failures.
  * A readiness result starts as failure, liveness as success, startup as not yet started.
  */
 import type { V1Container, V1Probe } from "@kubernetes/client-node";
@@ -102,11 +102,23 @@ export class ProbeWorker {
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
     await sleep((this.probe.initialDelaySeconds ?? 0) * 1000, undefined, { signal });
+    // The kubelet's worker probes, then waits on a time.Ticker of the period: a tick that came
+    // while a slow probe ran is kept (one; later ones are dropped), so a probe that times out
+    // is followed by the next at once, not a whole period later.
+    const period = (this.probe.periodSeconds ?? 10) * 1000;
+    const origin = Date.now();
+    let ticksTaken = 0;
     while (!signal.aborted) {
       const ok = await probeOnce(this.probe, this.container, this.podIP);
       if (signal.aborted) return;
       this.record(ok);
-      await sleep((this.probe.periodSeconds ?? 10) * 1000, undefined, { signal });
+      const ticksSoFar = Math.floor((Date.now() - origin) / period);
+      if (ticksSoFar > ticksTaken) {
+        ticksTaken = ticksSoFar;
+        continue;
+      }
+      ticksTaken++;
+      await sleep(origin + ticksTaken * period - Date.now(), undefined, { signal });
     }
   }
 

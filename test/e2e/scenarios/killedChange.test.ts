@@ -87,7 +87,9 @@ for (const [from, size] of [
   test(`${from} → ${size}, killed with every process at each of its steps in turn`, async () => {
     const killedAt = await changeKilledAtEveryStep(from, size);
     console.log(`[timing] killed-change: ${from} → ${size} killed at: ${killedAt.join("; ")}`);
-    assert.ok(killedAt.length >= 3, "the change was killed at several of its steps");
+    // A kill lands as its step starts, sometimes after the step's effect: then cycle N uses up N
+    // steps, and 3 → 2's five steps are done by the third cycle, after two kills.
+    assert.ok(killedAt.length >= 2, "the change was killed at several of its steps");
     await scenario.converged(`${from} → ${size} after the kills`, size);
   });
 
