@@ -64,3 +64,46 @@ test("a pod whose claim is being deleted is reconsidered as the claim goes and c
   ]);
   assert.deepEqual(core.bindings, ["etcd-1 -> n1"]);
 });
+
+test("a binding waits for the pod's unschedulable patch still in flight, so it lands last", async () => {
+  const calls: string[] = [];
+  let answerPatch = () => {};
+  const core = {
+    patchNamespacedPodStatus: () =>
+      new Promise<void>((resolve) => {
+        answerPatch = () => {
+          calls.push("PodScheduled=False");
+          resolve();
+        };
+      }),
+    createNamespacedBinding: () => {
+      calls.push("binding");
+      return Promise.resolve();
+    },
+  };
+  const node: k8s.V1Node = { metadata: { name: "n1" } };
+  const noPods = { list: () => [] } as unknown as WatchCache<k8s.V1Pod>;
+  let claim: k8s.V1PersistentVolumeClaim = {
+    metadata: { name: "data-etcd-0" },
+    status: { phase: "Pending" },
+  };
+  const scheduler = new PodScheduler(core as unknown as k8s.CoreV1Api, node, noPods, () => claim);
+  const pod: k8s.V1Pod = {
+    metadata: { name: "etcd-0", namespace: "db", uid: "u0" },
+    spec: {
+      containers: [],
+      volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data-etcd-0" } }],
+    },
+  };
+
+  scheduler.consider(pod);
+  await settle();
+  claim = { ...claim, status: { phase: "Bound" } };
+  scheduler.consider(pod);
+  await settle();
+  assert.deepEqual(calls, []);
+  answerPatch();
+  await settle();
+  await settle();
+  assert.deepEqual(calls, ["PodScheduled=False", "binding"]);
+});

@@ -3,6 +3,8 @@
  * (./scheduling) through the pods/binding subresource, or marks it PodScheduled=False with the
  * reason, as kube-scheduler does. Pods bound but not yet seen bound in the cache are "assumed" on
  * the node, so two pods in one pass cannot both take a place that anti-affinity allows only once.
+ * A pod's writes go one after another: a PodScheduled=False patch still in flight when the claim
+ * binds would otherwise land after the binding and mark a bound pod unschedulable.
  */
 import * as k8s from "@kubernetes/client-node";
 import { schedulingProblem } from "./scheduling";
@@ -14,6 +16,7 @@ const DEFAULT_SCHEDULER = "default-scheduler";
 export class PodScheduler {
   private readonly assumed = new Map<string, k8s.V1Pod>();
   private readonly reported = new Map<string, string>();
+  private readonly writes = new Map<string, Promise<void>>();
 
   constructor(
     private readonly core: k8s.CoreV1Api,
@@ -39,13 +42,21 @@ export class PodScheduler {
     if (problem !== undefined) {
       if (this.reported.get(uid) !== problem) {
         this.reported.set(uid, problem);
-        void this.markUnschedulable(pod, problem);
+        this.afterWrites(uid, () => this.markUnschedulable(pod, problem));
       }
       return;
     }
     this.reported.delete(uid);
     this.assumed.set(uid, pod);
-    void this.bind(pod).finally(() => this.assumed.delete(uid));
+    this.afterWrites(uid, () => this.bind(pod).finally(() => this.assumed.delete(uid)));
+  }
+
+  private afterWrites(uid: string, write: () => Promise<void>): void {
+    const next = (this.writes.get(uid) ?? Promise.resolve()).then(write);
+    this.writes.set(uid, next);
+    void next.finally(() => {
+      if (this.writes.get(uid) === next) this.writes.delete(uid);
+    });
   }
 
   private async bind(pod: k8s.V1Pod): Promise<void> {
