@@ -17,6 +17,7 @@ import { type StepSummary, summarize, timeline } from "../e2e/timing/breakdown";
 import { PodMilestones } from "../e2e/timing/podMilestones";
 import { StepRecorder } from "../e2e/timing/stepRecorder";
 import { repoRoot } from "../e2e/support/repo";
+import { median } from "../support/median";
 import { formatTable } from "../support/table";
 
 const HOST = "127.33.0.1";
@@ -68,8 +69,6 @@ function printTimeline(step: string, rows: ReturnType<typeof timeline>): void {
   );
   console.log(table.join("\n"));
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
 
 function printSummary(
   results: Array<{ step: string; summary: StepSummary }>,

@@ -11,6 +11,7 @@ import { dataClient, localCluster } from "../harness/localCluster";
 import { testGoal } from "../provider/scenario";
 import { ContinuousWriter } from "../harness/writer";
 import { formatTable } from "../support/table";
+import { countSetting } from "./settings";
 
 const SIZES = [3, 5, 3, 1];
 
@@ -46,8 +47,8 @@ async function readBack(url: string, written: Map<string, string>): Promise<numb
 }
 
 export async function soak(): Promise<void> {
-  const cycles = Number(process.env.SOAK_CYCLES ?? 3);
-  const budgetMs = Number(process.env.SOAK_MINUTES ?? 10) * 60_000;
+  const cycles = countSetting("SOAK_CYCLES", 3);
+  const budgetMs = countSetting("SOAK_MINUTES", 10) * 60_000;
   const c = localCluster("soak", "127.5.3", "3.5");
   const url = `http://${c.workload.ip(0)}:2379`;
   const quiet = { log: () => {} };
