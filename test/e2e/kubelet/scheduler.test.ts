@@ -24,22 +24,26 @@ class FakeCore {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+const node: k8s.V1Node = { metadata: { name: "n1" } };
+const noPods = { list: () => [] } as unknown as WatchCache<k8s.V1Pod>;
+
+/** A StatefulSet pod whose volume is the claim `data-<name>`. */
+const podWithClaim = (name: string, uid: string): k8s.V1Pod => ({
+  metadata: { name, namespace: "db", uid },
+  spec: {
+    containers: [],
+    volumes: [{ name: "data", persistentVolumeClaim: { claimName: `data-${name}` } }],
+  },
+});
+
 test("a pod whose claim is being deleted is reconsidered as the claim goes and comes back", async () => {
   const core = new FakeCore();
-  const node: k8s.V1Node = { metadata: { name: "n1" } };
-  const noPods = { list: () => [] } as unknown as WatchCache<k8s.V1Pod>;
   let claim: k8s.V1PersistentVolumeClaim | undefined = {
     metadata: { name: "data-etcd-1", deletionTimestamp: new Date() },
     status: { phase: "Bound" },
   };
   const scheduler = new PodScheduler(core as unknown as k8s.CoreV1Api, node, noPods, () => claim);
-  const pod: k8s.V1Pod = {
-    metadata: { name: "etcd-1", namespace: "db", uid: "u1" },
-    spec: {
-      containers: [],
-      volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data-etcd-1" } }],
-    },
-  };
+  const pod = podWithClaim("etcd-1", "u1");
   const pass = async () => {
     scheduler.consider(pod);
     await settle();
@@ -81,20 +85,12 @@ test("a binding waits for the pod's unschedulable patch still in flight, so it l
       return Promise.resolve();
     },
   };
-  const node: k8s.V1Node = { metadata: { name: "n1" } };
-  const noPods = { list: () => [] } as unknown as WatchCache<k8s.V1Pod>;
   let claim: k8s.V1PersistentVolumeClaim = {
     metadata: { name: "data-etcd-0" },
     status: { phase: "Pending" },
   };
   const scheduler = new PodScheduler(core as unknown as k8s.CoreV1Api, node, noPods, () => claim);
-  const pod: k8s.V1Pod = {
-    metadata: { name: "etcd-0", namespace: "db", uid: "u0" },
-    spec: {
-      containers: [],
-      volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data-etcd-0" } }],
-    },
-  };
+  const pod = podWithClaim("etcd-0", "u0");
 
   scheduler.consider(pod);
   await settle();
