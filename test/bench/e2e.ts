@@ -76,7 +76,7 @@ function printTimeline(step: string, rows: ReturnType<typeof timeline>): void {
 
 type StepResult = { step: string; summary: StepSummary };
 
-/** Each phase's median over the rounds, per step in the plan's order; the no-change ups apart. */
+/** Each phase's median over one step's rounds, phase by phase (not one round's phases). */
 function medianSummary(summaries: StepSummary[]): StepSummary {
   const keys = Object.keys(summaries[0]) as Array<keyof StepSummary>;
   return Object.fromEntries(
